@@ -1,0 +1,217 @@
+/**
+ * Command-line interface: `node dist/cli.js train FILE` trains a model file headlessly with
+ * the same parser and trainer as the extension, prints progress, and writes an HTML report
+ * with the heatmap plus the statistics as JSON.
+ */
+import * as l10n from '@vscode/l10n';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildPanelStrings } from '../common/panelStrings';
+import type { PanelState } from '../common/runState';
+import type { BackendPreference } from '../common/trainerProtocol';
+import { parseModelFile } from '../parser';
+import { renderReportHtml, serializeStatistics } from '../report/htmlReport';
+import { TrainingSession } from '../training/trainingSession';
+import { TerminalProgress } from './terminalProgress';
+
+/** The extension's root folder: dist/cli.js sits one level below it. */
+const ROOT = path.resolve(__dirname, '..');
+
+const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** Output language code such as `en`, `ko` or `vi`, set by `configureLocalization`. */
+let language = 'en';
+
+function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      report: { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      seed: { type: 'string', default: '42' },
+      'max-epochs': { type: 'string', default: '100' },
+      'samples-per-epoch': { type: 'string', default: '25' },
+      lang: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  configureLocalization(values.lang);
+
+  const [command, file] = positionals;
+  if (values.help || command !== 'train' || !file) {
+    process.stdout.write(usage());
+    return Promise.resolve(values.help ? 0 : 2);
+  }
+
+  const backend = values.backend as BackendPreference;
+  if (!BACKENDS.includes(backend)) {
+    return fail(l10n.t('Invalid --backend value "{0}". Use one of: {1}.', values.backend, BACKENDS.join(', ')));
+  }
+  const seed = parsePositiveInteger('--seed', values.seed, 0);
+  const maxEpochs = parsePositiveInteger('--max-epochs', values['max-epochs'], 1);
+  const samplesPerEpoch = parsePositiveInteger('--samples-per-epoch', values['samples-per-epoch'], 1);
+  if (typeof seed === 'string' || typeof maxEpochs === 'string' || typeof samplesPerEpoch === 'string') {
+    return fail([seed, maxEpochs, samplesPerEpoch].find((value) => typeof value === 'string') as string);
+  }
+
+  return train(path.resolve(file), {
+    reportPath: path.resolve(values.report ?? `${path.parse(file).name}-report.html`),
+    jsonPath: values.json ? path.resolve(values.json) : undefined,
+    backend,
+    seed,
+    maxEpochs,
+    samplesPerEpoch,
+  });
+}
+
+interface TrainArguments {
+  readonly reportPath: string;
+  readonly jsonPath?: string;
+  readonly backend: BackendPreference;
+  readonly seed: number;
+  readonly maxEpochs: number;
+  readonly samplesPerEpoch: number;
+}
+
+async function train(filePath: string, args: TrainArguments): Promise<number> {
+  if (!existsSync(filePath)) {
+    return fail(l10n.t('File not found: {0}', filePath));
+  }
+  const fileName = path.basename(filePath);
+  const result = parseModelFile(readFileSync(filePath, 'utf8'), fileName);
+  for (const diagnostic of result.diagnostics) {
+    const where = `${fileName}:${diagnostic.range.startLine + 1}:${diagnostic.range.startCharacter + 1}`;
+    process.stderr.write(`${where}: ${severityLabel(diagnostic.severity)}: ${diagnostic.message}\n`);
+  }
+  if (!result.spec) {
+    return fail(l10n.t('{0} cannot be trained until the errors above are fixed.', fileName));
+  }
+
+  const progress = new TerminalProgress(process.stdout);
+  const session = new TrainingSession(
+    result.spec,
+    {
+      backend: args.backend,
+      seed: args.seed,
+      samplesPerEpoch: args.samplesPerEpoch,
+      maxEpochs: args.maxEpochs,
+      dataDir: path.join(ROOT, 'data'),
+      wasmDir: path.join(ROOT, 'dist', 'wasm'),
+    },
+    { trainerPath: path.join(ROOT, 'dist', 'trainer.js'), l10nBundlePath: localizationBundle() },
+    progress,
+  );
+
+  // The first Ctrl+C stops after the current batch and still writes the report; a second one ends at once.
+  let interrupts = 0;
+  const onInterrupt = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      progress.note(l10n.t('Stopping after the current batch. Press Ctrl+C again to quit at once.'));
+      session.stop();
+    } else {
+      session.kill();
+    }
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  const finalState = await session.done;
+  process.off('SIGINT', onInterrupt);
+  process.off('SIGTERM', onInterrupt);
+  progress.finish(finalState);
+
+  writeReport(finalState, args);
+  return finalState.kind === 'failed' ? 1 : 0;
+}
+
+function writeReport(state: PanelState, args: TrainArguments): void {
+  if (state.kind === 'idle') {
+    return;
+  }
+  const jsonPath = args.jsonPath ?? args.reportPath.replace(/\.html?$/i, '') + '.json';
+  mkdirSync(path.dirname(args.reportPath), { recursive: true });
+  mkdirSync(path.dirname(jsonPath), { recursive: true });
+
+  const html = renderReportHtml({
+    state,
+    strings: buildPanelStrings(),
+    script: readFileSync(path.join(ROOT, 'dist', 'webview.js'), 'utf8'),
+    style: readFileSync(path.join(ROOT, 'media', 'panel.css'), 'utf8'),
+    lang: language,
+  });
+  writeFileSync(args.reportPath, html);
+  writeFileSync(jsonPath, serializeStatistics(state));
+  process.stdout.write(l10n.t('Report: {0}', args.reportPath) + '\n');
+  process.stdout.write(l10n.t('Statistics (JSON): {0}', jsonPath) + '\n');
+}
+
+/** Picks the output language from --lang, else LC_ALL, LC_MESSAGES or LANG (e.g. `ko_KR.UTF-8`). */
+function configureLocalization(requested: string | undefined): void {
+  const fromEnvironment = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
+  language = (requested ?? fromEnvironment).toLowerCase().split(/[._@-]/)[0] || 'en';
+  const bundle = localizationBundle();
+  if (bundle) {
+    l10n.config({ fsPath: bundle });
+  }
+}
+
+function localizationBundle(): string | undefined {
+  if (language === 'en') {
+    return undefined;
+  }
+  const bundle = path.join(ROOT, 'l10n', `bundle.l10n.${language}.json`);
+  return existsSync(bundle) ? bundle : undefined;
+}
+
+function parsePositiveInteger(flag: string, value: string, minimum: number): number | string {
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed >= minimum
+    ? parsed
+    : l10n.t('Invalid {0} value "{1}". Use a whole number of at least {2}.', flag, value, minimum);
+}
+
+function severityLabel(severity: 'error' | 'warning' | 'information'): string {
+  switch (severity) {
+    case 'error':
+      return l10n.t('error');
+    case 'warning':
+      return l10n.t('warning');
+    case 'information':
+      return l10n.t('info');
+  }
+}
+
+function fail(message: string): Promise<number> {
+  process.stderr.write(message + '\n');
+  return Promise.resolve(2);
+}
+
+function usage(): string {
+  return [
+    l10n.t('Usage: gradient-flow train FILE [options]'),
+    '',
+    l10n.t('Trains the Keras model in FILE (parsed, never executed) and writes an HTML report.'),
+    '',
+    `  --report FILE             ${l10n.t('HTML report to write (default: <file name>-report.html)')}`,
+    `  --json FILE               ${l10n.t('statistics as JSON (default: the report path with .json)')}`,
+    `  --backend NAME            ${l10n.t('auto, tensorflow, wasm or cpu (default: auto)')}`,
+    `  --seed N                  ${l10n.t('random seed (default: 42)')}`,
+    `  --max-epochs N            ${l10n.t('upper limit on epochs (default: 100)')}`,
+    `  --samples-per-epoch N     ${l10n.t('statistics samples per epoch (default: 25)')}`,
+    `  --lang en|ko|vi           ${l10n.t('output language (default: from LANG)')}`,
+    '',
+  ].join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

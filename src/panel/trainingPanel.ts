@@ -1,0 +1,133 @@
+import * as vscode from 'vscode';
+import { buildPanelStrings } from '../common/panelStrings';
+import type { PanelState, RunUpdate } from '../common/runState';
+import { parseWebviewMessage, type HostToWebview } from '../common/webviewProtocol';
+import type { Logger } from '../logger';
+import { createNonce, renderPanelHtml } from './html';
+
+export interface PanelActions {
+  /** The user clicked a heatmap row; `specIndex` indexes `ModelSpec.layers`. */
+  revealLayer(specIndex: number): void;
+  /** The user pressed Stop. */
+  stop(): void;
+}
+
+/**
+ * The training panel beside the editor. It holds no run data of its own: the host sends the
+ * whole state when the webview reports `ready` (first load, or reload after being hidden),
+ * then incremental updates while it stays loaded.
+ */
+export class TrainingPanel implements vscode.Disposable {
+  static readonly viewType = 'gradientFlow.training';
+
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private state: PanelState = { kind: 'idle' };
+  private webviewReady = false;
+  private disposed = false;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+    private readonly actions: PanelActions,
+    private readonly onDisposed: () => void,
+  ) {
+    this.panel = vscode.window.createWebviewPanel(
+      TrainingPanel.viewType,
+      vscode.l10n.t('Gradient Flow'),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        // The panel loads only its own bundle and stylesheet.
+        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      },
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
+    this.panel.webview.html = this.renderHtml();
+
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((message: unknown) => this.handleMessage(message)),
+      // A hidden webview is unloaded; it reports `ready` again when shown and gets the whole state.
+      this.panel.onDidChangeViewState(() => {
+        if (!this.panel.visible) {
+          this.webviewReady = false;
+        }
+      }),
+      this.panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Shows the panel beside the editor without taking focus. */
+  reveal(): void {
+    this.panel.reveal(vscode.ViewColumn.Beside, true);
+  }
+
+  setTitle(fileName: string): void {
+    this.panel.title = vscode.l10n.t('Gradient Flow: {0}', fileName);
+  }
+
+  setState(state: PanelState): void {
+    this.state = state;
+    this.sendState();
+  }
+
+  postUpdate(update: RunUpdate): void {
+    if (this.webviewReady) {
+      this.post({ type: 'update', update });
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
+    this.panel.dispose();
+    for (const disposable of this.disposables) {
+      disposable.dispose();
+    }
+    this.onDisposed();
+  }
+
+  private handleMessage(value: unknown): void {
+    const message = parseWebviewMessage(value);
+    if (!message) {
+      this.logger.warn('Panel', `Ignored an invalid message from the panel: ${JSON.stringify(value)?.slice(0, 200)}`);
+      return;
+    }
+
+    switch (message.type) {
+      case 'ready':
+        this.webviewReady = true;
+        this.sendState();
+        break;
+      case 'revealLayer':
+        this.actions.revealLayer(message.specIndex);
+        break;
+      case 'stop':
+        this.actions.stop();
+        break;
+    }
+  }
+
+  private sendState(): void {
+    if (this.webviewReady) {
+      this.post({ type: 'setState', state: this.state, strings: buildPanelStrings() });
+    }
+  }
+
+  private post(message: HostToWebview): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private renderHtml(): string {
+    const webview = this.panel.webview;
+    return renderPanelHtml({
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      lang: vscode.env.language,
+    });
+  }
+}
