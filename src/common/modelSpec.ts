@@ -79,6 +79,8 @@ export interface ModelSpec {
   /** The `model.evaluate(...)` call, when the file has one. */
   readonly evaluateRange?: SourceRange;
   readonly dataset: DatasetSpec;
+  /** The `Sequential(...)` call that creates the model. */
+  readonly modelRange?: SourceRange;
 }
 
 export type DiagnosticSeverity = 'error' | 'warning' | 'information';
