@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { buildPanelStrings } from '../common/panelStrings';
+import { encodeNonFiniteNumbers } from '../common/nonFiniteNumbers';
 import type { PanelState, RunUpdate } from '../common/runState';
 import { parseWebviewMessage, type HostToWebview } from '../common/webviewProtocol';
 import type { Logger } from '../logger';
@@ -117,7 +118,8 @@ export class TrainingPanel implements vscode.Disposable {
   }
 
   private post(message: HostToWebview): void {
-    void this.panel.webview.postMessage(message);
+    // Webview messages travel as JSON, which would turn NaN statistics into null.
+    void this.panel.webview.postMessage(encodeNonFiniteNumbers(message));
   }
 
   private renderHtml(): string {
