@@ -39,7 +39,7 @@ export class TerminalProgress implements SessionListener {
     }
     if (run.layers.length > 0 && !this.announced.started) {
       this.announced.started = true;
-      this.line(l10n.t('Training {0} epochs of {1} steps (seed {2})', run.epochs, run.stepsPerEpoch, String(run.seed)));
+      this.line(l10n.t('Epochs: {0}, steps per epoch: {1}, seed: {2}', run.epochs, formatCount(run.stepsPerEpoch), String(run.seed)));
     }
   }
 
