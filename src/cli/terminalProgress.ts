@@ -25,16 +25,11 @@ export class TerminalProgress implements SessionListener {
     }
     if (run.datasetName && !this.announced.dataset) {
       this.announced.dataset = true;
-      const origin = run.datasetOrigin === 'inferred' ? l10n.t(' (chosen from the 28×28 input; the file loads no data)') : '';
+      const counts = [formatCount(run.trainExamples), formatCount(run.validationExamples), formatCount(run.testExamples)] as const;
       this.line(
-        l10n.t(
-          'Dataset: {0}{1}: {2} training, {3} validation, {4} test examples',
-          run.datasetName.toUpperCase(),
-          origin,
-          formatCount(run.trainExamples),
-          formatCount(run.validationExamples),
-          formatCount(run.testExamples),
-        ),
+        run.datasetOrigin === 'inferred'
+          ? l10n.t('Dataset: {0}, chosen from the 28×28 input because the file loads no data: {1} training, {2} validation, {3} test examples', run.datasetName.toUpperCase(), ...counts)
+          : l10n.t('Dataset: {0}: {1} training, {2} validation, {3} test examples', run.datasetName.toUpperCase(), ...counts),
       );
     }
     if (run.layers.length > 0 && !this.announced.started) {
@@ -54,20 +49,20 @@ export class TerminalProgress implements SessionListener {
         break;
       case 'epoch': {
         const logs = update.logs;
-        const validation =
-          logs.valLoss === undefined
-            ? ''
-            : l10n.t(', val_loss {0}, val_accuracy {1}', logs.valLoss.toFixed(4), (logs.valAccuracy ?? NaN).toFixed(4));
+        const seconds = logs.seconds.toFixed(1);
         this.line(
-          l10n.t(
-            'Epoch {0}/{1}: loss {2}, accuracy {3}{4} ({5} s)',
-            logs.epoch + 1,
-            run.epochs,
-            logs.loss.toFixed(4),
-            logs.accuracy.toFixed(4),
-            validation,
-            logs.seconds.toFixed(1),
-          ),
+          logs.valLoss === undefined
+            ? l10n.t('Epoch {0}/{1}: loss {2}, accuracy {3} ({4} s)', logs.epoch + 1, run.epochs, logs.loss.toFixed(4), logs.accuracy.toFixed(4), seconds)
+            : l10n.t(
+                'Epoch {0}/{1}: loss {2}, accuracy {3}, val_loss {4}, val_accuracy {5} ({6} s)',
+                logs.epoch + 1,
+                run.epochs,
+                logs.loss.toFixed(4),
+                logs.accuracy.toFixed(4),
+                logs.valLoss.toFixed(4),
+                (logs.valAccuracy ?? NaN).toFixed(4),
+                seconds,
+              ),
         );
         break;
       }

@@ -193,9 +193,9 @@ export class TrainingController implements vscode.Disposable {
 
   private announceResult(fileName: string, state: PanelState): void {
     if (state.kind === 'finished' && !state.stopped && state.run.evaluation) {
-      const accuracy = (state.run.evaluation.accuracy * 100).toFixed(2);
+      const percent = new Intl.NumberFormat(vscode.env.language, { style: 'percent', minimumFractionDigits: 2 });
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('Training of {0} finished: test accuracy {1} %.', fileName, accuracy),
+        vscode.l10n.t('Training of {0} finished: test accuracy {1}.', fileName, percent.format(state.run.evaluation.accuracy)),
       );
     } else if (state.kind === 'finished' && state.stopped) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Training of {0} stopped.', fileName));
