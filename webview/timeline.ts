@@ -20,7 +20,8 @@ export function buildTimeline(run: RunSnapshot): Timeline {
   const stepsPerEpoch = Math.max(1, run.stepsPerEpoch);
   const columnSteps = sampleSpacing(run.samples, stepsPerEpoch);
   const last = run.samples.at(-1);
-  const sampledEpochs = last ? Math.ceil((last.step + columnSteps) / stepsPerEpoch) : 0;
+  // The last sample of an epoch sits on its final step, so the sample's own epoch bounds the axis.
+  const sampledEpochs = last ? last.epoch + 1 : 0;
   const loggedEpochs = run.epochLogs.length;
   return { stepsPerEpoch, epochs: Math.max(1, run.epochs, sampledEpochs, loggedEpochs), columnSteps };
 }

@@ -14,16 +14,15 @@ export interface PanelActions {
 }
 
 /**
- * The training panel beside the editor. It holds no run data of its own: the host sends the
- * whole state when the webview reports `ready` (first load, or reload after being hidden),
- * then incremental updates while it stays loaded.
+ * The training panel beside the editor. It holds no run data of its own: when the webview
+ * reports `ready` (first load, or reload after being hidden) it gets the whole current state
+ * from `currentState`, then incremental updates while it stays loaded.
  */
 export class TrainingPanel implements vscode.Disposable {
   static readonly viewType = 'gradientFlow.training';
 
   private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
-  private state: PanelState = { kind: 'idle' };
   private webviewReady = false;
   private disposed = false;
 
@@ -31,6 +30,7 @@ export class TrainingPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly logger: Logger,
     private readonly actions: PanelActions,
+    private readonly currentState: () => PanelState,
     private readonly onDisposed: () => void,
   ) {
     this.panel = vscode.window.createWebviewPanel(
@@ -47,13 +47,9 @@ export class TrainingPanel implements vscode.Disposable {
     this.panel.webview.html = this.renderHtml();
 
     this.disposables.push(
+      // A hidden webview is unloaded and drops the messages posted meanwhile; when shown again
+      // it reloads, reports `ready` once more and gets the whole state.
       this.panel.webview.onDidReceiveMessage((message: unknown) => this.handleMessage(message)),
-      // A hidden webview is unloaded; it reports `ready` again when shown and gets the whole state.
-      this.panel.onDidChangeViewState(() => {
-        if (!this.panel.visible) {
-          this.webviewReady = false;
-        }
-      }),
       this.panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -67,8 +63,8 @@ export class TrainingPanel implements vscode.Disposable {
     this.panel.title = vscode.l10n.t('Gradient Flow: {0}', fileName);
   }
 
-  setState(state: PanelState): void {
-    this.state = state;
+  /** Sends the whole current state, after the run changed status. */
+  refresh(): void {
     this.sendState();
   }
 
@@ -113,7 +109,7 @@ export class TrainingPanel implements vscode.Disposable {
 
   private sendState(): void {
     if (this.webviewReady) {
-      this.post({ type: 'setState', state: this.state, strings: buildPanelStrings() });
+      this.post({ type: 'setState', state: this.currentState(), strings: buildPanelStrings() });
     }
   }
 

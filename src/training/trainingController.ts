@@ -122,14 +122,14 @@ export class TrainingController implements vscode.Disposable {
       },
       { trainerPath: path.join(extensionPath, 'dist', 'trainer.js'), l10nBundlePath: vscode.l10n.uri?.fsPath },
       {
-        onState: (state) => this.panel?.setState(state),
+        onState: () => this.panel?.refresh(),
         onUpdate: (update) => this.panel?.postUpdate(update),
         onLog: (level, message) => this.logger[level]('Trainer', message),
       },
     );
     this.session = session;
     this.sessionUri = uri;
-    panel.setState(session.state);
+    panel.refresh();
     this.logger.info('Training', `Started ${spec.fileName} in trainer process ${session.trainerPid}`);
     void vscode.commands.executeCommand('setContext', 'gradientFlow.training', true);
 
@@ -153,6 +153,7 @@ export class TrainingController implements vscode.Disposable {
           revealLayer: (specIndex) => void this.revealLayer(specIndex),
           stop: () => this.stop(),
         },
+        () => this.session?.state ?? { kind: 'idle' },
         () => {
           this.panel = undefined;
         },
