@@ -14,7 +14,7 @@ export interface PanelActions {
 }
 
 /**
- * The training panel beside the editor. It holds no run data of its own: when the webview
+ * The training panel beside the editor. It stores no run data of its own: when the webview
  * reports `ready` (first load, or reload after being hidden) it gets the whole current state
  * from `currentState`, then incremental updates while it stays loaded.
  */

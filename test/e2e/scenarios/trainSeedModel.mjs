@@ -140,6 +140,25 @@ export const trainSeedModel = {
       await page.screenshot({ path: path.join(resultsDir, 'e2e-finished.png') });
     });
 
+    // dense_3 is the fourth Dense layer, on line 12 of the seed model.
+    await report.check('clicking a row reveals its line in the editor', async () => {
+      const frame = await findFrameContaining(page, ROW_SELECTOR);
+      await frame.locator('g.heatmap-row[data-layer-name="dense_3"] g.heatmap-row-label').click();
+      await waitFor(
+        async () => {
+          const selection = await page.locator('.statusbar-item').filter({ hasText: /Ln \d+/ }).first().textContent();
+          return /Ln 12\b/.test(selection ?? '') || undefined;
+        },
+        {
+          timeoutMs: 15_000,
+          intervalMs: 250,
+          description: 'the editor cursor on line 12 (dense_3)',
+          describeState: async () =>
+            `Status bar: ${await page.locator('.statusbar-item').filter({ hasText: /Ln \d+/ }).first().textContent()}`,
+        },
+      );
+    });
+
     // NOTE: a backend that trained the epoch within one poll interval (250 ms) would fail
     // this check. The wasm backend takes seconds.
     await report.check('heatmap grows while training', () => {
