@@ -33,6 +33,8 @@ const builds = [
   { ...nodeCommon, entryPoints: ['src/trainer/main.ts'], outfile: 'dist/trainer.js' },
   // Command-line interface behind `npm run demo`.
   { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // Benchmark behind `npm run bench`.
+  { ...nodeCommon, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.js' },
   // Training panel, runs in the webview (and inlined into HTML reports).
   {
     ...common,
@@ -42,6 +44,19 @@ const builds = [
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',
     tsconfig: 'webview/tsconfig.json',
+  },
+  // Desktop VS Code test runner and its mocha suite, for machines that can download VS Code.
+  {
+    ...nodeCommon,
+    external: [...nodeCommon.external, '@vscode/test-electron'],
+    entryPoints: ['test/electron/runTests.ts'],
+    outfile: 'dist/test/electron/runTests.js',
+  },
+  {
+    ...nodeCommon,
+    external: [...nodeCommon.external, 'mocha'],
+    entryPoints: ['test/electron/suite/index.ts'],
+    outfile: 'dist/test/electron/suite/index.js',
   },
 ];
 

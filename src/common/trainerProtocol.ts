@@ -12,7 +12,10 @@ export interface TrainOptions {
   readonly backend: BackendPreference;
   /** Seed for weight initialisation, shuffling and dropout; null draws a random one. */
   readonly seed: number | null;
-  /** Statistics samples per epoch, spread evenly over its batches. Default 25. */
+  /**
+   * Statistics samples per epoch, spread evenly over its batches. Default 25. 0 turns
+   * statistics off (benchmarks), and a value of at least the epoch's steps samples every step.
+   */
   readonly samplesPerEpoch: number;
   /** Upper bound on epochs; the file's `epochs` is capped to this. */
   readonly maxEpochs: number;
@@ -96,7 +99,7 @@ export interface FinishedMessage {
 
 export interface FailedMessage {
   readonly type: 'failed';
-  /** Localized, says what failed and what to do. */
+  /** Localized text: what failed and what to do. */
   readonly message: string;
   /** Index into `ModelSpec.layers` of the layer at fault, when known. */
   readonly layerIndex?: number;

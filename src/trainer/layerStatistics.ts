@@ -113,11 +113,12 @@ export function decodeLayerStatistics(values: ArrayLike<number>, offset: number,
 
 /**
  * Returns the 0-based batches of an epoch that get statistics: `samplesPerEpoch` of them
- * spread evenly, always including the first and the last batch.
+ * spread evenly, always including the first and the last batch. A `samplesPerEpoch` below 1
+ * turns statistics off, and one of at least `stepsPerEpoch` samples every batch.
  */
 export function sampledBatches(stepsPerEpoch: number, samplesPerEpoch: number): Set<number> {
   const batches = new Set<number>();
-  if (stepsPerEpoch <= 0) {
+  if (stepsPerEpoch <= 0 || !(samplesPerEpoch >= 1)) {
     return batches;
   }
   const count = Math.max(2, Math.min(stepsPerEpoch, Math.floor(samplesPerEpoch)));

@@ -241,6 +241,10 @@ describe('layer statistics', () => {
     it('keeps first and last for one sample', () => {
       assert.deepEqual([...sampledBatches(10, 1)], [0, 9]);
     });
+
+    it('samples nothing when statistics are off', () => {
+      assert.equal(sampledBatches(1500, 0).size, 0);
+    });
   });
 });
 
