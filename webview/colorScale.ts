@@ -2,10 +2,21 @@
  * How a statistic maps to a heatmap colour: which value a cell shows, whether it applies to
  * the layer, and the colour ramp. Pure functions; the heatmap and its legend share them.
  */
-import { extent, interpolateViridis, scaleSequential, scaleSequentialLog, ticks } from 'd3';
+import { extent, interpolateCividis, interpolateViridis, scaleSequential, scaleSequentialLog, ticks } from 'd3';
 import type { LayerStatistics, StatisticKey, TrackedLayer } from '../src/common/statistics';
 
 export type ScaleKind = 'log' | 'linear';
+
+/**
+ * Colour ramps the user can choose. Both rise evenly in lightness, so they also read in
+ * greyscale; cividis is designed to look the same with red-green colour vision deficiency.
+ */
+export type ColorScheme = 'viridis' | 'cividis';
+export const COLOR_SCHEMES: readonly ColorScheme[] = ['viridis', 'cividis'];
+const INTERPOLATORS: Readonly<Record<ColorScheme, (t: number) => string>> = {
+  viridis: interpolateViridis,
+  cividis: interpolateCividis,
+};
 
 /**
  * What a cell shows: a value on the colour ramp, an exact 0 (which a log scale cannot place),
@@ -13,11 +24,11 @@ export type ScaleKind = 'log' | 'linear';
  */
 export type CellKind = 'value' | 'zero' | 'nonFinite' | 'notApplicable';
 
-/** Colours outside the viridis ramp, so they cannot be read as a value. */
+/** Colours outside the viridis and cividis ramps, so they cannot be read as a value. */
 export const SPECIAL_COLORS = {
-  /** Hot pink: viridis has no red or pink hue, also under the common colour-vision deficiencies. */
+  /** Hot pink: neither ramp has a red or pink hue, also under the common colour-vision deficiencies. */
   nonFinite: '#ff3d8b',
-  /** Light neutral grey: viridis has no unsaturated light colour. */
+  /** Light neutral grey: viridis has no unsaturated light colour, and the nearest cividis colour (about #b9ae72) is a distinct khaki. */
   zero: '#c8c8c8',
 } as const;
 
@@ -75,12 +86,17 @@ export function colorDomain(key: StatisticKey, values: Iterable<number>): [numbe
   return scaleKindOf(key) === 'log' ? [low / Math.sqrt(10), low * Math.sqrt(10)] : [low - 1, low + 1];
 }
 
-/** Maps a placeable value to a viridis colour; values outside the domain take the end colours. */
-export function colorScale(key: StatisticKey, domain: readonly [number, number]): (value: number) => string {
+/** Maps a placeable value to a colour of `scheme`; values outside the domain take the end colours. */
+export function colorScale(
+  key: StatisticKey,
+  domain: readonly [number, number],
+  scheme: ColorScheme = 'viridis',
+): (value: number) => string {
+  const interpolator = INTERPOLATORS[scheme];
   const scale =
     scaleKindOf(key) === 'log'
-      ? scaleSequentialLog(interpolateViridis).domain(domain).clamp(true)
-      : scaleSequential(interpolateViridis).domain(domain).clamp(true);
+      ? scaleSequentialLog(interpolator).domain(domain).clamp(true)
+      : scaleSequential(interpolator).domain(domain).clamp(true);
   return (value) => scale(value);
 }
 

@@ -10,8 +10,10 @@ import { renderEpochAxis } from './epochAxis';
 import { formatPercent, formatTick } from './format';
 import { buildTimeline } from './timeline';
 
+/** Margins and height at the default 13 px font; they grow with the font so that zoomed labels fit. */
 const MARGIN = { top: 10, right: 16, bottom: 54, left: 56 };
 const CHART_HEIGHT = 230;
+const BASE_FONT_SIZE = 13;
 /** Below this panel width the two charts stack instead of sitting side by side. */
 const SIDE_BY_SIDE_MIN_WIDTH = 720;
 const CHART_GAP = 24;
@@ -134,14 +136,17 @@ interface ChartOptions {
 }
 
 function renderChart(elements: ChartElements, series: CurveSeries, options: ChartOptions): void {
-  const innerWidth = Math.max(40, options.width - MARGIN.left - MARGIN.right);
-  const innerHeight = CHART_HEIGHT - MARGIN.top - MARGIN.bottom;
+  const fontScale = Math.max(1, (parseFloat(getComputedStyle(elements.svg).fontSize) || BASE_FONT_SIZE) / BASE_FONT_SIZE);
+  const margin = { top: MARGIN.top * fontScale, right: MARGIN.right, bottom: MARGIN.bottom * fontScale, left: MARGIN.left * fontScale };
+  const chartHeight = Math.round(CHART_HEIGHT * fontScale);
+  const innerWidth = Math.max(40, options.width - margin.left - margin.right);
+  const innerHeight = chartHeight - margin.top - margin.bottom;
   const x = scaleLinear().domain([0, options.epochs]).range([0, innerWidth]);
   const y = scaleLinear().domain([0, options.yMax]).range([innerHeight, 0]).nice();
 
-  const svg = select(elements.svg).attr('width', options.width).attr('height', CHART_HEIGHT);
+  const svg = select(elements.svg).attr('width', options.width).attr('height', chartHeight);
   const plot: Selection<SVGGElement, null, BaseType, unknown> = svg.selectAll<SVGGElement, null>('g.chart-plot').data([null]).join('g').attr('class', 'chart-plot');
-  plot.attr('transform', `translate(${MARGIN.left},${MARGIN.top})`);
+  plot.attr('transform', `translate(${margin.left},${margin.top})`);
 
   // Grid lines double as the y axis ticks, so the axis itself draws no domain line.
   const yAxis = plot.selectAll<SVGGElement, null>('g.y-axis').data([null]).join('g').attr('class', 'y-axis');

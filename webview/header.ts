@@ -114,6 +114,9 @@ function renderFacts(list: HTMLElement, run: RunSnapshot | undefined, strings: P
   if (run?.seed !== undefined) {
     facts.push(fillTemplate(strings.seed, String(run.seed)));
   }
+  if (run?.sourceChangedSinceStart) {
+    facts.push(fillTemplate(strings.sourceChanged, run.fileName));
+  }
 
   list.replaceChildren(
     ...facts.map((fact) => {

@@ -60,7 +60,8 @@ export function renderHeatmap(svgElement: SVGSVGElement, options: HeatmapOptions
 
   svg
     .attr('width', options.width)
-    .attr('height', MARGIN.top + rowsHeight + MARGIN.bottom)
+    // The epoch axis below needs about 3.5 lines; rows are 2.1 lines high, so 1.75 rows fit it at any font size.
+    .attr('height', MARGIN.top + rowsHeight + Math.max(MARGIN.bottom, Math.ceil(1.75 * rowHeight)))
     .attr('role', 'group')
     .attr('aria-label', strings.statistics[model.statistic].label);
   plot.attr('transform', `translate(${left},${MARGIN.top})`);
@@ -138,7 +139,7 @@ function renderRows(
 }
 
 function renderCells(rows: RowSelection, model: HeatmapModel, x: (epochs: number) => number, rowHeight: number): void {
-  const color = colorScale(model.statistic, model.domain);
+  const color = colorScale(model.statistic, model.domain, model.colorScheme);
   const timeline = model.timeline;
 
   // Half a pixel of overlap hides the seams anti-aliasing leaves between adjacent columns.

@@ -4,7 +4,7 @@
  */
 import type { RunSnapshot } from '../src/common/runState';
 import type { StatisticKey, StatisticsSample, TrackedLayer } from '../src/common/statistics';
-import { classifyCell, colorDomain, statisticValue, type CellKind } from './colorScale';
+import { classifyCell, colorDomain, statisticValue, type CellKind, type ColorScheme } from './colorScale';
 import { buildTimeline, type Timeline } from './timeline';
 
 export interface HeatmapCell {
@@ -21,12 +21,13 @@ export interface HeatmapModel {
   readonly rows: readonly (readonly HeatmapCell[])[];
   readonly statistic: StatisticKey;
   readonly domain: [number, number];
+  readonly colorScheme: ColorScheme;
   /** Kinds that occur at least once, so the legend explains only what is drawn. */
   readonly kinds: ReadonlySet<CellKind>;
   readonly timeline: Timeline;
 }
 
-export function buildHeatmapModel(run: RunSnapshot, statistic: StatisticKey): HeatmapModel {
+export function buildHeatmapModel(run: RunSnapshot, statistic: StatisticKey, colorScheme: ColorScheme = 'viridis'): HeatmapModel {
   const kinds = new Set<CellKind>();
   const placeable: number[] = [];
 
@@ -48,6 +49,7 @@ export function buildHeatmapModel(run: RunSnapshot, statistic: StatisticKey): He
     rows,
     statistic,
     domain: colorDomain(statistic, placeable),
+    colorScheme,
     kinds,
     timeline: buildTimeline(run),
   };

@@ -2,11 +2,13 @@
  * Reads messages from the host (and the state embedded in a report). Every number field that
  * may be NaN or ±Infinity is decoded, because the JSON transport cannot carry them as numbers.
  */
+import { parseExportRequest } from '../src/common/exportProtocol';
 import { decodeNullableNumber, decodeNumber } from '../src/common/nonFiniteNumbers';
 import type { PanelStrings } from '../src/common/panelStrings';
 import type { PanelState, RunSnapshot, RunUpdate } from '../src/common/runState';
 import type { EpochLogs, Evaluation, LayerStatistics, StatisticsSample } from '../src/common/statistics';
 import type { HostToWebview } from '../src/common/webviewProtocol';
+import { decodeFindings } from './findingsDecode';
 
 type Raw = Record<string, unknown>;
 
@@ -32,6 +34,8 @@ export function parseHostMessage(data: unknown): HostToWebview | undefined {
       const update = decodeRunUpdate(data.update);
       return update ? { type: 'update', update } : undefined;
     }
+    case 'exportRequest':
+      return parseExportRequest(data);
     default:
       return undefined;
   }
@@ -45,9 +49,11 @@ export function decodePanelState(value: unknown): PanelState | undefined {
     case 'idle':
       return { kind: 'idle' };
     case 'training':
-      return isRecord(value.run) ? { kind: 'training', run: decodeRun(value.run) } : undefined;
+      return isRecord(value.run) ? { kind: 'training', run: decodeRun(value.run), ...decodeBaseline(value.baseline) } : undefined;
     case 'finished':
-      return isRecord(value.run) ? { kind: 'finished', run: decodeRun(value.run), stopped: value.stopped === true } : undefined;
+      return isRecord(value.run)
+        ? { kind: 'finished', run: decodeRun(value.run), stopped: value.stopped === true, ...decodeBaseline(value.baseline) }
+        : undefined;
     case 'failed':
       return {
         kind: 'failed',
@@ -70,6 +76,8 @@ export function decodeRunUpdate(value: unknown): RunUpdate | undefined {
       return isRecord(value.logs) ? { type: 'epoch', logs: decodeEpochLogs(value.logs) } : undefined;
     case 'progress':
       return { type: 'progress', epoch: Number(value.epoch), batch: Number(value.batch) };
+    case 'findings':
+      return { type: 'findings', findings: decodeFindings(value.findings) ?? [] };
     default:
       return undefined;
   }
@@ -83,7 +91,13 @@ function decodeRun(raw: Raw): RunSnapshot {
     samples: array(raw.samples).filter(isRecord).map(decodeSample),
     epochLogs: array(raw.epochLogs).filter(isRecord).map(decodeEpochLogs),
     evaluation: isRecord(raw.evaluation) ? decodeEvaluation(raw.evaluation) : undefined,
+    ...(Array.isArray(raw.findings) ? { findings: decodeFindings(raw.findings) } : {}),
   };
+}
+
+/** The previous run that "Train again and compare" shows beside this one; no field when there is none. */
+function decodeBaseline(value: unknown): { baseline?: RunSnapshot } {
+  return isRecord(value) ? { baseline: decodeRun(value) } : {};
 }
 
 function decodeSample(raw: Raw): StatisticsSample {

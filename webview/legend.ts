@@ -79,7 +79,7 @@ export function renderLegend(elements: LegendElements, model: HeatmapModel, stri
 function renderRamp(svgElement: SVGSVGElement, model: HeatmapModel, strings: PanelStrings, locale: string): void {
   const key = model.statistic;
   const [low, high] = model.domain;
-  const color = colorScale(key, model.domain);
+  const color = colorScale(key, model.domain, model.colorScheme);
   const logScale = scaleKindOf(key) === 'log';
   const label = (value: number): string =>
     isFraction(key) ? formatPercent(value, strings, locale, 0) : formatTick(value, locale, logScale);

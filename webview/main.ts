@@ -2,6 +2,8 @@
  * Entry point of the panel bundle. In a VS Code webview it talks to the host; in an HTML
  * report it renders the state embedded in the page and has no host at all.
  */
+import type { ColorScheme } from './colorScale';
+import { answerExportRequest, ExportMenu } from './exportMenu';
 import { fillTemplate } from './format';
 import { decodePanelState, parseHostMessage } from './hostMessages';
 import { PanelApp, type PanelHost } from './panelApp';
@@ -21,6 +23,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 interface SavedUiState {
   readonly statistic?: StatisticKey;
+  readonly colorScheme?: ColorScheme;
 }
 
 function appRoot(): HTMLElement {
@@ -56,22 +59,33 @@ function startReport(dataElement: HTMLElement): void {
 function startWebview(): void {
   const vscode = acquireVsCodeApi();
   const saved = (vscode.getState() ?? {}) as SavedUiState;
+  // Merged into the latest saved state, so saving one choice keeps the other.
+  const save = (change: SavedUiState): void => vscode.setState({ ...((vscode.getState() ?? {}) as SavedUiState), ...change });
   const host: PanelHost = {
     interactive: true,
     post: (message) => vscode.postMessage(message),
     restoreStatistic: () => saved.statistic,
-    saveStatistic: (statistic) => vscode.setState({ ...saved, statistic } satisfies SavedUiState),
+    saveStatistic: (statistic) => save({ statistic }),
+    restoreColorScheme: () => saved.colorScheme,
+    saveColorScheme: (colorScheme) => save({ colorScheme }),
   };
-  const app = new PanelApp(appRoot(), host, document.documentElement.lang || 'en');
+  const root = appRoot();
+  const app = new PanelApp(root, host, document.documentElement.lang || 'en');
+  const titleRow = root.querySelector<HTMLElement>('.header-title-row') ?? root;
+  const exportMenu = new ExportMenu(titleRow, titleRow.querySelector('.stop-button'), root, host.post);
 
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const message = parseHostMessage(event.data);
     switch (message?.type) {
       case 'setState':
         app.setState(message.state, message.strings);
+        exportMenu.render(message.strings, message.state.kind !== 'idle' && (message.state.run?.layers.length ?? 0) > 0);
         break;
       case 'update':
         app.applyUpdate(message.update);
+        break;
+      case 'exportRequest':
+        void answerExportRequest(root, message, host.post);
         break;
       default:
         break;

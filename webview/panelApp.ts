@@ -6,10 +6,17 @@ import type { PanelStrings } from '../src/common/panelStrings';
 import { applyRunUpdate, type PanelState, type RunSnapshot, type RunUpdate } from '../src/common/runState';
 import { STATISTIC_KEYS, type StatisticKey } from '../src/common/statistics';
 import type { WebviewToHost } from '../src/common/webviewProtocol';
+import { comparedModels } from './compareModel';
+import { createCompare, renderCompare, type CompareElements } from './compareView';
+import { FindingsList } from './findingsList';
+import { highlightLayers } from './findingsHighlight';
+import { createColorSchemeSwitch, renderColorSchemeSwitch, type ColorSchemeSwitchElements } from './colorSchemeSwitch';
+import { COLOR_SCHEMES, type ColorScheme } from './colorScale';
 import { createCurves, renderCurves, type CurveElements } from './curves';
 import { createHeader, renderHeader, type HeaderElements } from './header';
 import { renderHeatmap } from './heatmap';
-import { buildHeatmapModel, type HeatmapCell } from './heatmapModel';
+import type { HeatmapCell } from './heatmapModel';
+import { HeatmapKeyboard } from './keyboardNavigation';
 import { createLegend, renderLegend, type LegendElements } from './legend';
 import { createStatisticSwitch, renderStatisticSwitch, type StatisticSwitchElements } from './statisticSwitch';
 import { clearTextWidths } from './textWidth';
@@ -25,6 +32,9 @@ export interface PanelHost {
   /** The statistic picked before the webview was last unloaded, if any. */
   restoreStatistic(): StatisticKey | undefined;
   saveStatistic(key: StatisticKey): void;
+  /** The colour scale picked before the webview was last unloaded, if any. */
+  restoreColorScheme?(): ColorScheme | undefined;
+  saveColorScheme?(scheme: ColorScheme): void;
 }
 
 interface Elements {
@@ -33,10 +43,13 @@ interface Elements {
   readonly statisticSwitch: StatisticSwitchElements;
   readonly description: HTMLElement;
   readonly legend: LegendElements;
+  readonly colorSchemeSwitch: ColorSchemeSwitchElements;
   readonly heatmap: SVGSVGElement;
   readonly revealHint: HTMLElement;
   readonly curves: CurveElements;
   readonly tooltip: HTMLElement;
+  readonly findings: FindingsList;
+  readonly compare: CompareElements;
 }
 
 function withRun(state: PanelState, run: RunSnapshot): PanelState {
@@ -54,6 +67,7 @@ export class PanelApp {
   private state: PanelState = { kind: 'idle' };
   private strings: PanelStrings | undefined;
   private statistic: StatisticKey;
+  private colorScheme: ColorScheme;
   private stopRequested = false;
   private width = 0;
   private frame: number | undefined;
@@ -61,6 +75,7 @@ export class PanelApp {
   /** The cell under the pointer, so moving within it only moves the tooltip. */
   private hoveredCell: HeatmapCell | undefined;
   private readonly elements: Elements;
+  private readonly keyboard: HeatmapKeyboard;
 
   constructor(
     private readonly root: HTMLElement,
@@ -69,7 +84,13 @@ export class PanelApp {
   ) {
     const restored = host.restoreStatistic();
     this.statistic = restored && STATISTIC_KEYS.includes(restored) ? restored : DEFAULT_STATISTIC;
+    const restoredScheme = host.restoreColorScheme?.();
+    this.colorScheme = restoredScheme && COLOR_SCHEMES.includes(restoredScheme) ? restoredScheme : 'viridis';
     this.elements = this.createElements();
+    this.keyboard = new HeatmapKeyboard(this.elements.heatmap, {
+      revealLayer: host.interactive ? (specIndex) => host.post({ type: 'revealLayer', specIndex }) : undefined,
+      showCell: (run, cell, anchor) => this.showFocusedCell(run, cell, anchor),
+    });
     this.width = this.elements.heatmapSection.clientWidth;
 
     new ResizeObserver((entries) => {
@@ -114,6 +135,7 @@ export class PanelApp {
     const description = heatmapSection.appendChild(document.createElement('p'));
     description.className = 'statistic-description';
     const legend = createLegend(heatmapSection);
+    const colorSchemeSwitch = createColorSchemeSwitch(legend.root, (scheme) => this.selectColorScheme(scheme));
     const heatmap = heatmapSection.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'svg'));
     heatmap.classList.add('heatmap');
     const revealHint = heatmapSection.appendChild(document.createElement('p'));
@@ -125,7 +147,15 @@ export class PanelApp {
     tooltip.setAttribute('role', 'tooltip');
     tooltip.hidden = true;
 
-    return { header, heatmapSection, statisticSwitch, description, legend, heatmap, revealHint, curves, tooltip };
+    const findings = new FindingsList(
+      this.root,
+      heatmapSection,
+      (specIndexes) => highlightLayers(heatmap, specIndexes),
+      () => this.host.post({ type: 'trainAgainAndCompare' }),
+    );
+    const compare = createCompare(heatmap, this.root, curves.root);
+
+    return { header, heatmapSection, statisticSwitch, description, legend, colorSchemeSwitch, heatmap, revealHint, curves, tooltip, findings, compare };
   }
 
   private selectStatistic(key: StatisticKey): void {
@@ -134,6 +164,25 @@ export class PanelApp {
     this.hoveredCell = undefined;
     hideTooltip(this.elements.tooltip);
     this.scheduleRender();
+  }
+
+  private selectColorScheme(scheme: ColorScheme): void {
+    this.colorScheme = scheme;
+    this.host.saveColorScheme?.(scheme);
+    this.scheduleRender();
+  }
+
+  /** Shows the tooltip of the cell that has keyboard focus beside it, or hides it. */
+  private showFocusedCell(run: RunSnapshot, cell: HeatmapCell | undefined, anchor: DOMRect | undefined): void {
+    const strings = this.strings;
+    this.hoveredCell = undefined;
+    if (!cell || !anchor || !strings) {
+      hideTooltip(this.elements.tooltip);
+      return;
+    }
+    const layer = run.layers[cell.row];
+    fillTooltip(this.elements.tooltip, heatmapTooltipContent(layer, cell.row, cell.sample, this.statistic, run.stepsPerEpoch, strings, this.locale));
+    placeTooltip(this.elements.tooltip, anchor.right, anchor.bottom);
   }
 
   private scheduleRender(): void {
@@ -163,20 +212,25 @@ export class PanelApp {
       stopRequested: this.stopRequested,
     });
 
+    elements.findings.render({ state, strings, locale, interactive: this.host.interactive });
+
     const run = state.kind === 'idle' ? undefined : state.run;
     const showRun = run !== undefined && run.layers.length > 0;
     elements.heatmapSection.hidden = !showRun;
     elements.curves.root.hidden = !showRun;
+    elements.compare.curves.root.hidden = !showRun;
     if (!showRun) {
       hideTooltip(elements.tooltip);
       return;
     }
 
     const width = Math.max(320, this.width || elements.heatmapSection.clientWidth);
-    const model = buildHeatmapModel(run, this.statistic);
+    const baseline = state.kind === 'training' || state.kind === 'finished' ? state.baseline : undefined;
+    const { model, baselineModel } = comparedModels(run, baseline, this.statistic, this.colorScheme);
     renderStatisticSwitch(elements.statisticSwitch, this.statistic, strings);
     elements.description.textContent = `${strings.statistics[this.statistic].description} ${strings.heatmapHint}`;
     renderLegend(elements.legend, model, strings, locale);
+    renderColorSchemeSwitch(elements.colorSchemeSwitch, this.colorScheme, strings);
     renderHeatmap(elements.heatmap, {
       model,
       width,
@@ -184,9 +238,25 @@ export class PanelApp {
       revealLayer: this.host.interactive ? (specIndex) => this.host.post({ type: 'revealLayer', specIndex }) : undefined,
       hoverCell: (cell, event) => this.hoverCell(run, cell, event),
     });
+    this.keyboard.update({ run, model, strings, locale });
+    highlightLayers(elements.heatmap, elements.findings.selectedSpecIndexes);
     elements.revealHint.textContent = strings.revealHint;
     elements.revealHint.hidden = !this.host.interactive;
-    renderCurves(elements.curves, run, strings, locale, width);
+
+    // A comparison shows both runs' curves in place of this run's alone.
+    const comparing = renderCompare(elements.compare, {
+      run,
+      baseline,
+      baselineModel,
+      strings,
+      locale,
+      width,
+      hoverCell: (cell, event) => (baseline ? this.hoverCell(baseline, cell, event) : undefined),
+    });
+    elements.curves.root.hidden = comparing;
+    if (!comparing) {
+      renderCurves(elements.curves, run, strings, locale, width);
+    }
   }
 
   private hoverCell(run: RunSnapshot, cell: HeatmapCell | undefined, event: PointerEvent): void {

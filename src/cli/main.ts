@@ -10,9 +10,13 @@ import { parseArgs } from 'node:util';
 import { buildPanelStrings } from '../common/panelStrings';
 import type { PanelState } from '../common/runState';
 import type { BackendPreference } from '../common/trainerProtocol';
+import { diagnose } from '../diagnosis';
 import { parseModelFile } from '../parser';
+import { decodeModelFile } from '../parser/sourceEncoding';
 import { renderReportHtml, serializeStatistics } from '../report/htmlReport';
+import { DEFAULT_MAX_MODEL_MEMORY_MB, describeMemoryProblem, estimateModelSize, exceedsMemoryLimit } from '../training/modelSize';
 import { TrainingSession } from '../training/trainingSession';
+import { formatFindings } from './findingsText';
 import { TerminalProgress } from './terminalProgress';
 
 /** The extension's root folder: dist/cli.js sits one level below it. */
@@ -23,21 +27,29 @@ const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'c
 /** Output language code such as `en`, `ko` or `vi`, set by `configureLocalization`. */
 let language = 'en';
 
+const OPTIONS = {
+  report: { type: 'string' },
+  json: { type: 'string' },
+  backend: { type: 'string', default: 'auto' },
+  seed: { type: 'string', default: '42' },
+  'max-epochs': { type: 'string', default: '100' },
+  'samples-per-epoch': { type: 'string', default: '25' },
+  lang: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 function main(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      report: { type: 'string' },
-      json: { type: 'string' },
-      backend: { type: 'string', default: 'auto' },
-      seed: { type: 'string', default: '42' },
-      'max-epochs': { type: 'string', default: '100' },
-      'samples-per-epoch': { type: 'string', default: '25' },
-      lang: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    // An unknown option or a missing value: say which, then how to call the CLI.
+    configureLocalization(undefined);
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage()}`);
+    return Promise.resolve(2);
+  }
+  const { values, positionals } = parsed;
   configureLocalization(values.lang);
 
   const [command, file] = positionals;
@@ -64,6 +76,7 @@ function main(argv: readonly string[]): Promise<number> {
     seed,
     maxEpochs,
     samplesPerEpoch,
+    force: values.force,
   });
 }
 
@@ -74,6 +87,8 @@ interface TrainArguments {
   readonly seed: number;
   readonly maxEpochs: number;
   readonly samplesPerEpoch: number;
+  /** Train even when the memory estimate exceeds DEFAULT_MAX_MODEL_MEMORY_MB. */
+  readonly force: boolean;
 }
 
 async function train(filePath: string, args: TrainArguments): Promise<number> {
@@ -81,13 +96,33 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
     return fail(l10n.t('File not found: {0}', filePath));
   }
   const fileName = path.basename(filePath);
-  const result = parseModelFile(readFileSync(filePath, 'utf8'), fileName);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(filePath);
+  } catch (error) {
+    return fail(l10n.t('{0} could not be read: {1}', filePath, error instanceof Error ? error.message : String(error)));
+  }
+
+  const source = decodeModelFile(bytes);
+  if (source.warning) {
+    process.stderr.write(`${fileName}:${(source.warningLine ?? 0) + 1}: ${severityLabel('warning')}: ${source.warning}\n`);
+  }
+  const result = parseModelFile(source.text, fileName);
   for (const diagnostic of result.diagnostics) {
     const where = `${fileName}:${diagnostic.range.startLine + 1}:${diagnostic.range.startCharacter + 1}`;
     process.stderr.write(`${where}: ${severityLabel(diagnostic.severity)}: ${diagnostic.message}\n`);
   }
   if (!result.spec) {
     return fail(l10n.t('{0} cannot be trained until the errors above are fixed.', fileName));
+  }
+
+  const estimate = estimateModelSize(result.spec);
+  if (exceedsMemoryLimit(estimate, DEFAULT_MAX_MODEL_MEMORY_MB)) {
+    const problem = describeMemoryProblem(result.spec, estimate, DEFAULT_MAX_MODEL_MEMORY_MB);
+    if (!args.force) {
+      return fail(l10n.t('{0} Pass --force to train it anyway.', problem));
+    }
+    process.stderr.write(l10n.t('{0} Training anyway because of --force.', problem) + '\n');
   }
 
   const progress = new TerminalProgress(process.stdout);
@@ -122,8 +157,17 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
   process.off('SIGINT', onInterrupt);
   process.off('SIGTERM', onInterrupt);
   progress.finish(finalState);
+  if ((finalState.kind === 'finished' || finalState.kind === 'failed') && finalState.run) {
+    process.stdout.write(formatFindings(diagnose(result.spec, finalState.run), result.spec));
+  }
 
-  writeReport(finalState, args);
+  try {
+    writeReport(finalState, args);
+  } catch (error) {
+    // The statistics are gone once the CLI exits, so say where writing failed and why.
+    process.stderr.write(l10n.t('The report could not be written: {0}', error instanceof Error ? error.message : String(error)) + '\n');
+    return 1;
+  }
   return finalState.kind === 'failed' ? 1 : 0;
 }
 
@@ -202,6 +246,7 @@ function usage(): string {
     `  --max-epochs N            ${l10n.t('upper limit on epochs (default: 100)')}`,
     `  --samples-per-epoch N     ${l10n.t('statistics samples per epoch (default: 25)')}`,
     `  --lang en|ko|vi           ${l10n.t('output language (default: from LANG)')}`,
+    `  --force                   ${l10n.t('train even when the model needs more than {0} MB by estimate', DEFAULT_MAX_MODEL_MEMORY_MB)}`,
     '',
   ].join('\n');
 }

@@ -4,6 +4,8 @@
  * same streamed samples the panel draws, so it updates live.
  */
 
+import type { SourceRange } from './modelSpec';
+
 export type FindingKind =
   | 'vanishingGradients'
   | 'explodingGradients'
@@ -19,7 +21,10 @@ export type FixKind =
   | 'reluHiddenActivations'
   | 'insertBatchNormalization'
   | 'lowerLearningRate'
-  | 'addGradientClipping';
+  | 'raiseLearningRate'
+  | 'addGradientClipping'
+  /** Divide the images by 255 where the file loads them. */
+  | 'scaleInputs';
 
 /** One number that triggered a finding, for the evidence list. */
 export interface Evidence {
@@ -37,6 +42,11 @@ export interface Finding {
   readonly severity: 'warning' | 'error';
   /** Indexes into `ModelSpec.layers`, in source order; the first is where the editor points. */
   readonly specIndexes: readonly number[];
+  /**
+   * Where the editor points when the finding concerns no layer, such as the `compile(...)`
+   * call for learning-rate findings; undefined when `specIndexes` give the place.
+   */
+  readonly range?: SourceRange;
   /** Localized one-line summary, for the Problems panel and the findings list. */
   readonly title: string;
   /** Localized plain explanation of why this happens and what it does to training. */

@@ -12,7 +12,7 @@ export interface SourceRange {
 }
 
 /** Keras layer class names the trainer can build. */
-export type LayerClassName = 'InputLayer' | 'Flatten' | 'Dense' | 'Activation' | 'Dropout';
+export type LayerClassName = 'InputLayer' | 'Flatten' | 'Dense' | 'Activation' | 'Dropout' | 'BatchNormalization';
 
 /** One layer in source order, with its Keras config keys in snake_case (`units`, `activation`). */
 export interface LayerSpec {
@@ -34,6 +34,10 @@ export interface OptimizerSpec {
   readonly momentum: number;
   /** SGD only. */
   readonly nesterov: boolean;
+  /** Keras `clipnorm`: each gradient tensor is rescaled to at most this L2 norm; undefined when not set. */
+  readonly clipnorm?: number;
+  /** Keras `clipvalue`: each gradient entry is clipped to [−clipvalue, clipvalue]; undefined when not set. */
+  readonly clipvalue?: number;
 }
 
 export type LossName = 'sparse_categorical_crossentropy' | 'categorical_crossentropy';

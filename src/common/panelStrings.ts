@@ -6,6 +6,9 @@
  * left in, and the panel fills them in with values it formats in the page's locale.
  */
 import * as l10n from '@vscode/l10n';
+import { buildAccessibilityStrings, type AccessibilityStrings } from './accessibilityStrings';
+import { buildExportStrings, type ExportStrings } from './exportStrings';
+import { buildCompareStrings, buildFindingsStrings, type CompareStrings, type FindingsStrings } from './findingsStrings';
 import type { StatisticKey } from './statistics';
 
 export interface StatisticStrings {
@@ -36,6 +39,8 @@ export interface PanelStrings {
   readonly trainExamples: string;
   /** Template: {0} is the random seed. */
   readonly seed: string;
+  /** Template: {0} is the model file name. Shown when the file was edited during the run. */
+  readonly sourceChanged: string;
   /** Template: {0} current epoch (1-based), {1} epochs in the run. */
   readonly epochCounter: string;
   /** Template: {0} current batch (1-based), {1} batches per epoch. */
@@ -84,6 +89,14 @@ export interface PanelStrings {
   readonly seriesTrain: string;
   readonly seriesValidation: string;
   readonly noAccuracy: string;
+
+  // Export menu, keyboard navigation and colour scale
+  readonly exportMenu: ExportStrings;
+  readonly accessibility: AccessibilityStrings;
+
+  // Findings list and the comparison with a previous run
+  readonly findings: FindingsStrings;
+  readonly compare: CompareStrings;
 }
 
 export function buildPanelStrings(): PanelStrings {
@@ -109,6 +122,10 @@ export function buildPanelStrings(): PanelStrings {
     trainValidationExamples: l10n.t('{0} training and {1} validation examples'),
     trainExamples: l10n.t('{0} training examples'),
     seed: l10n.t({ message: 'Seed: {0}', comment: ['{0} is the random seed of the run.'] }),
+    sourceChanged: l10n.t({
+      message: '{0} was edited after training started; this run trains the text it started with.',
+      comment: ['{0} is the model file name, such as model.py.'],
+    }),
     epochCounter: l10n.t({
       message: 'Epoch {0} / {1}',
       comment: ['{0} is the current epoch, {1} the number of epochs, as in Keras progress output.'],
@@ -214,5 +231,10 @@ export function buildPanelStrings(): PanelStrings {
     seriesTrain: l10n.t('Training, epoch mean'),
     seriesValidation: l10n.t('Validation'),
     noAccuracy: l10n.t('The model reports no accuracy metric.'),
+
+    exportMenu: buildExportStrings(),
+    accessibility: buildAccessibilityStrings(),
+    findings: buildFindingsStrings(),
+    compare: buildCompareStrings(),
   };
 }

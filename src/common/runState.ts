@@ -3,6 +3,7 @@
  * whole when the panel (re)loads; updates in between are applied with `applyRunUpdate`
  * on both sides, so the two copies cannot drift apart.
  */
+import type { Finding } from './findings';
 import type { BackendName } from './trainerProtocol';
 import type { EpochLogs, Evaluation, StatisticsSample, TrackedLayer } from './statistics';
 
@@ -23,20 +24,26 @@ export interface RunSnapshot {
   /** Last reported position: 0-based epoch and batch. */
   readonly progress?: { readonly epoch: number; readonly batch: number };
   readonly evaluation?: Evaluation;
+  /** True when the model file was edited after training started; the run keeps the text it started with. */
+  readonly sourceChangedSinceStart?: boolean;
+  /** The diagnosis of the samples so far, in the order `diagnose` returns them. */
+  readonly findings?: readonly Finding[];
 }
 
 /** The panel's whole visible state. */
 export type PanelState =
   | { readonly kind: 'idle' }
-  | { readonly kind: 'training'; readonly run: RunSnapshot }
-  | { readonly kind: 'finished'; readonly run: RunSnapshot; readonly stopped: boolean }
+  | { readonly kind: 'training'; readonly run: RunSnapshot; readonly baseline?: RunSnapshot }
+  | { readonly kind: 'finished'; readonly run: RunSnapshot; readonly stopped: boolean; readonly baseline?: RunSnapshot }
   | { readonly kind: 'failed'; readonly run?: RunSnapshot; readonly message: string };
 
 /** An incremental change to a running snapshot. */
 export type RunUpdate =
   | { readonly type: 'sample'; readonly sample: StatisticsSample }
   | { readonly type: 'epoch'; readonly logs: EpochLogs }
-  | { readonly type: 'progress'; readonly epoch: number; readonly batch: number };
+  | { readonly type: 'progress'; readonly epoch: number; readonly batch: number }
+  /** Replaces the run's findings as a whole. */
+  | { readonly type: 'findings'; readonly findings: readonly Finding[] };
 
 export function emptyRun(fileName: string): RunSnapshot {
   return { fileName, layers: [], epochs: 0, stepsPerEpoch: 0, samples: [], epochLogs: [] };
@@ -51,5 +58,7 @@ export function applyRunUpdate(run: RunSnapshot, update: RunUpdate): RunSnapshot
       return { ...run, epochLogs: [...run.epochLogs, update.logs] };
     case 'progress':
       return { ...run, progress: { epoch: update.epoch, batch: update.batch } };
+    case 'findings':
+      return { ...run, findings: update.findings };
   }
 }

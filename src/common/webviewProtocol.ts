@@ -2,6 +2,7 @@
  * Messages between the extension host and the training panel (webview postMessage).
  * Both ends import this file; nothing else defines these shapes.
  */
+import { parseExportMessage, type ExportRequestMessage, type ExportWebviewMessage } from './exportProtocol';
 import type { PanelState, RunUpdate } from './runState';
 import type { PanelStrings } from './panelStrings';
 
@@ -19,7 +20,7 @@ export interface UpdateMessage {
   readonly update: RunUpdate;
 }
 
-export type HostToWebview = SetStateMessage | UpdateMessage;
+export type HostToWebview = SetStateMessage | UpdateMessage | ExportRequestMessage;
 
 // Webview → host
 
@@ -38,7 +39,12 @@ export interface StopRequestMessage {
   readonly type: 'stop';
 }
 
-export type WebviewToHost = ReadyMessage | RevealLayerMessage | StopRequestMessage;
+/** The user pressed Train again and compare after a run. */
+export interface TrainAgainAndCompareMessage {
+  readonly type: 'trainAgainAndCompare';
+}
+
+export type WebviewToHost = ReadyMessage | RevealLayerMessage | StopRequestMessage | TrainAgainAndCompareMessage | ExportWebviewMessage;
 
 /** Narrows an untrusted value from the webview to a known message, or returns undefined. */
 export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
@@ -49,11 +55,16 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   switch (message.type) {
     case 'ready':
     case 'stop':
+    case 'trainAgainAndCompare':
       return { type: message.type };
     case 'revealLayer':
       return Number.isInteger(message.specIndex) && (message.specIndex as number) >= 0
         ? { type: 'revealLayer', specIndex: message.specIndex as number }
         : undefined;
+    case 'exportImage':
+    case 'exportStatistics':
+    case 'exportFailed':
+      return parseExportMessage(value);
     default:
       return undefined;
   }

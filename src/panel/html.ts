@@ -17,6 +17,9 @@ export interface PanelHtmlOptions {
   readonly lang: string;
 }
 
+/** Extension folders the webview may load from (`localResourceRoots`): the bundle and the stylesheet. */
+export const PANEL_RESOURCE_FOLDERS: readonly string[] = ['dist', 'media'];
+
 /** 128 random bits from the operating system's generator, base64: unguessable by page content. */
 export function createNonce(): string {
   return randomBytes(16).toString('base64');

@@ -1,16 +1,24 @@
 import * as vscode from 'vscode';
+import type { ExportRequestMessage, ExportWebviewMessage } from '../common/exportProtocol';
 import { buildPanelStrings } from '../common/panelStrings';
 import { encodeNonFiniteNumbers } from '../common/nonFiniteNumbers';
 import type { PanelState, RunUpdate } from '../common/runState';
 import { parseWebviewMessage, type HostToWebview } from '../common/webviewProtocol';
 import type { Logger } from '../logger';
-import { createNonce, renderPanelHtml } from './html';
+import { createNonce, PANEL_RESOURCE_FOLDERS, renderPanelHtml } from './html';
+import { describeRejectedMessage } from './rejectedMessage';
 
 export interface PanelActions {
   /** The user clicked a heatmap row; `specIndex` indexes `ModelSpec.layers`. */
   revealLayer(specIndex: number): void;
   /** The user pressed Stop. */
   stop(): void;
+  /** The user pressed Train again and compare. */
+  trainAgainAndCompare?(): void;
+  /** The panel sent an export: a rendered figure, a statistics format, or a failure. */
+  exportMessage?(message: ExportWebviewMessage): void;
+  /** The webview (re)loaded and can take export requests. */
+  webviewReady?(): void;
 }
 
 /**
@@ -32,17 +40,25 @@ export class TrainingPanel implements vscode.Disposable {
     private readonly actions: PanelActions,
     private readonly currentState: () => PanelState,
     private readonly onDisposed: () => void,
+    /** A panel VS Code restored after a window reload, to take over instead of creating one. */
+    restored?: vscode.WebviewPanel,
   ) {
-    this.panel = vscode.window.createWebviewPanel(
-      TrainingPanel.viewType,
-      vscode.l10n.t('Gradient Flow'),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {
-        enableScripts: true,
-        // The panel loads only its own bundle and stylesheet.
-        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-      },
-    );
+    const options: vscode.WebviewOptions = {
+      enableScripts: true,
+      // The panel loads only its own bundle and stylesheet.
+      localResourceRoots: PANEL_RESOURCE_FOLDERS.map((folder) => vscode.Uri.joinPath(extensionUri, folder)),
+    };
+    if (restored) {
+      this.panel = restored;
+      this.panel.webview.options = options;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(
+        TrainingPanel.viewType,
+        vscode.l10n.t('Gradient Flow'),
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        options,
+      );
+    }
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     this.panel.webview.html = this.renderHtml();
 
@@ -74,6 +90,15 @@ export class TrainingPanel implements vscode.Disposable {
     }
   }
 
+  /** Asks the webview to render a figure; returns false while the webview has not loaded. */
+  requestExport(message: ExportRequestMessage): boolean {
+    if (!this.webviewReady || this.disposed) {
+      return false;
+    }
+    this.post(message);
+    return true;
+  }
+
   dispose(): void {
     if (this.disposed) {
       return;
@@ -89,7 +114,7 @@ export class TrainingPanel implements vscode.Disposable {
   private handleMessage(value: unknown): void {
     const message = parseWebviewMessage(value);
     if (!message) {
-      this.logger.warn('Panel', `Ignored an invalid message from the panel: ${JSON.stringify(value)?.slice(0, 200)}`);
+      this.logger.warn('Panel', `Ignored an invalid message from the panel: ${describeRejectedMessage(value)}`);
       return;
     }
 
@@ -97,12 +122,21 @@ export class TrainingPanel implements vscode.Disposable {
       case 'ready':
         this.webviewReady = true;
         this.sendState();
+        this.actions.webviewReady?.();
         break;
       case 'revealLayer':
         this.actions.revealLayer(message.specIndex);
         break;
       case 'stop':
         this.actions.stop();
+        break;
+      case 'trainAgainAndCompare':
+        this.actions.trainAgainAndCompare?.();
+        break;
+      case 'exportImage':
+      case 'exportStatistics':
+      case 'exportFailed':
+        this.actions.exportMessage?.(message);
         break;
     }
   }

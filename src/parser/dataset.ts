@@ -126,6 +126,17 @@ export class DatasetTracker {
       );
       return;
     }
+
+    // Keras reads `path=` as a cache file name; here no value from the file names a file.
+    const loadArguments = readCallArguments(call, (node) => this.context.text(node));
+    if (loadArguments.length > 0) {
+      this.context.sink.warning(
+        'ignored-argument',
+        { from: loadArguments[0].span.from, to: loadArguments[loadArguments.length - 1].span.to },
+        l10n.t('Gradient Flow trains on the copy of MNIST that ships with it and reads no other file, so it ignores the arguments of load_data().'),
+      );
+    }
+
     for (const target of targets) {
       this.destructure(target, { kind: 'dataset' }, call);
     }

@@ -10,6 +10,10 @@ export type ParserDiagnosticCode =
   | 'syntax-error'
   /** A bug in the parser itself; the file may be fine. */
   | 'internal-error'
+  /** Text longer than the parser reads; see `MAX_SOURCE_CHARACTERS`. */
+  | 'file-too-large'
+  /** Text with a NUL character: a binary file, or UTF-16 read as UTF-8. */
+  | 'binary-file'
   /** The file creates no `Sequential` model. */
   | 'model-missing'
   /** A functional `keras.Model(...)` or a subclass of `keras.Model`. */

@@ -9,6 +9,7 @@ import { DatasetTracker } from './dataset';
 import { LayerNamer } from './layers';
 import { buildModelSpec } from './modelSpecBuilder';
 import { ModelTracker } from './sequential';
+import { checkSourceLimits } from './sourceLimits';
 import { StatementReader } from './statements';
 import { PythonSource } from './syntax';
 import { reportSyntaxErrors } from './syntaxErrors';
@@ -22,6 +23,11 @@ export type { ParserDiagnosticCode } from './diagnostics';
  */
 export function parseModelFile(text: string, fileName: string): ParseResult {
   try {
+    const limit = checkSourceLimits(text);
+    if (limit) {
+      return { diagnostics: [limit] };
+    }
+
     const source = new PythonSource(text);
     const context = new ParseContext(source);
 

@@ -23,7 +23,7 @@ export type KerasSymbol =
   | { readonly kind: 'load-data'; readonly dataset: string }
   | { readonly kind: 'to-categorical' };
 
-export const SUPPORTED_LAYERS: readonly LayerClassName[] = ['InputLayer', 'Flatten', 'Dense', 'Activation', 'Dropout'];
+export const SUPPORTED_LAYERS: readonly LayerClassName[] = ['InputLayer', 'Flatten', 'Dense', 'Activation', 'Dropout', 'BatchNormalization'];
 
 export const SUPPORTED_OPTIMIZERS: readonly OptimizerName[] = ['SGD', 'Adam', 'RMSprop'];
 
@@ -70,7 +70,7 @@ export const BARE_KERAS_NAMES: ReadonlyMap<string, string> = new Map([
   ...[
     ...SUPPORTED_LAYERS,
     'Conv1D', 'Conv2D', 'Conv3D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
-    'BatchNormalization', 'LayerNormalization', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding', 'Reshape', 'ReLU',
+    'LayerNormalization', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding', 'Reshape', 'ReLU',
     'LeakyReLU', 'PReLU', 'Softmax', 'GaussianNoise', 'Rescaling',
   ].map((name): [string, string] => [name, `keras.layers.${name}`]),
   ...[...SUPPORTED_OPTIMIZERS, 'Adagrad', 'Adadelta', 'Adamax', 'Nadam', 'AdamW', 'Ftrl'].map(

@@ -50,6 +50,9 @@ export class LayerNamer {
 /** Arguments every layer other than `InputLayer` accepts. */
 const BASE_KEYWORDS = ['name', 'input_shape'];
 
+/** Layer names every TensorFlow flavour and Keras 3 accept; see `LayerArgumentReader.layerName`. */
+const VALID_LAYER_NAME = /^[A-Za-z0-9][-A-Za-z0-9._]*$/;
+
 const SIGNATURES: Readonly<Record<LayerClassName, Omit<Signature, 'displayName'>>> = {
   InputLayer: { positional: ['shape'], keywords: ['input_shape', 'batch_shape', 'batch_input_shape', 'name'], ignored: ['batch_size'] },
   Flatten: { positional: ['data_format'], keywords: BASE_KEYWORDS },
@@ -59,6 +62,7 @@ const SIGNATURES: Readonly<Record<LayerClassName, Omit<Signature, 'displayName'>
   },
   Activation: { positional: ['activation'], keywords: BASE_KEYWORDS },
   Dropout: { positional: ['rate'], keywords: [...BASE_KEYWORDS, 'seed'] },
+  BatchNormalization: { positional: ['axis', 'momentum', 'epsilon', 'center', 'scale'], keywords: BASE_KEYWORDS },
 };
 
 /** `keras.Input(shape, batch_size, dtype, sparse, batch_shape, name)`; dtype and sparse are not read. */
@@ -120,7 +124,7 @@ export function readLayer(context: ParseContext, node: SyntaxNode, namer: LayerN
 
   // NOTE: Keras names a layer when its constructor runs, but this names it when it is added,
   // so a layer built into a variable before other layers may be numbered differently.
-  const name = reader.string('name') ?? namer.next(className);
+  const name = reader.layerName() ?? namer.next(className);
   return {
     spec: { className, name, config, range: context.source.rangeOf(call) },
     inputShape,
@@ -157,7 +161,23 @@ function readConfig(className: LayerClassName, reader: LayerArgumentReader, call
       }
       return config;
     }
+    case 'BatchNormalization':
+      return readBatchNormalizationConfig(reader);
   }
+}
+
+/** Keras 3 `BatchNormalization` defaults: axis −1, momentum 0.99, epsilon 0.001, center and scale on. */
+function readBatchNormalizationConfig(reader: LayerArgumentReader): Record<string, unknown> {
+  const { context, callee } = reader;
+  reader.checkLastAxis();
+  return {
+    axis: -1,
+    momentum: reader.optional('momentum', (argument) => readNumberArgument(context, argument, callee, { minimum: 0, maximum: 1 })) ?? 0.99,
+    epsilon:
+      reader.optional('epsilon', (argument) => readNumberArgument(context, argument, callee, { minimum: 0, exclusiveMinimum: true })) ?? 0.001,
+    center: reader.optional('center', (argument) => readBooleanArgument(context, argument, callee)) ?? true,
+    scale: reader.optional('scale', (argument) => readBooleanArgument(context, argument, callee)) ?? true,
+  };
 }
 
 /** Typed access to the bound arguments of one layer call. */
@@ -211,6 +231,31 @@ class LayerArgumentReader {
     });
   }
 
+  /**
+   * Reads `name=`, which must be a valid TensorFlow name (`[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*`
+   * in TensorFlow 2, `[A-Za-z0-9][-A-Za-z0-9._/]*` in TensorFlow.js). Keras 3 also
+   * rejects `/`, so the rule here is the intersection of the three.
+   */
+  layerName(): string | undefined {
+    const name = this.string('name');
+    if (name === undefined || VALID_LAYER_NAME.test(name)) {
+      return name;
+    }
+    const argument = this.bound.get('name') as CallArgument;
+    const suggestion = name.replace(/[^-A-Za-z0-9._]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'layer';
+    this.context.sink.error(
+      'invalid-value',
+      argument.value,
+      l10n.t(
+        '`name={0}` in `{1}` is not a valid layer name: TensorFlow accepts letters, digits, `.`, `_` and `-`, starting with a letter or digit. Rename the layer, for example name={2}.',
+        formatPython({ kind: 'string', value: name }),
+        this.callee,
+        formatPython({ kind: 'string', value: suggestion }),
+      ),
+    );
+    return undefined;
+  }
+
   /** `Flatten` flattens in the same order for `None` and `'channels_last'`, the only supported values. */
   checkDataFormat(): void {
     this.optional('data_format', (argument) => {
@@ -221,6 +266,21 @@ class LayerArgumentReader {
           'invalid-value',
           argument.value,
           l10n.t('`data_format={0}` in `{1}` is not supported. Remove it; Gradient Flow flattens with the default channels_last order.', formatPython(value), this.callee),
+        );
+      }
+      return undefined;
+    });
+  }
+
+  /** `BatchNormalization` normalizes the last axis only, which is what `axis=-1`, the Keras default, means. */
+  checkLastAxis(): void {
+    this.optional('axis', (argument) => {
+      const value = evaluateArgument(this.context, argument, this.callee);
+      if (value !== undefined && !(value.kind === 'number' && value.value === -1)) {
+        this.context.sink.error(
+          'invalid-value',
+          argument.value,
+          l10n.t('`axis={0}` in `{1}` is not supported. Remove it; Gradient Flow normalizes the last axis, the Keras default axis=-1.', formatPython(value), this.callee),
         );
       }
       return undefined;

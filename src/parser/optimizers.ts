@@ -18,10 +18,13 @@ const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = { SGD: 0
  * Parameters read per class, in Keras positional order as far as they are read. Adam's
  * betas and epsilon and RMSprop's rho are not read, so giving them is an error.
  */
+/** Gradient clipping arguments every Keras 3 optimizer takes; `global_clipnorm` is not read. */
+const CLIPPING_KEYWORDS = ['clipnorm', 'clipvalue'] as const;
+
 const SIGNATURES: Readonly<Record<OptimizerName, Omit<Signature, 'displayName'>>> = {
-  SGD: { positional: ['learning_rate', 'momentum', 'nesterov'], keywords: ['lr'], ignored: ['name'] },
-  Adam: { positional: ['learning_rate'], keywords: ['lr'], ignored: ['name'] },
-  RMSprop: { positional: ['learning_rate'], keywords: ['momentum', 'lr'], ignored: ['name'] },
+  SGD: { positional: ['learning_rate', 'momentum', 'nesterov'], keywords: ['lr', ...CLIPPING_KEYWORDS], ignored: ['name'] },
+  Adam: { positional: ['learning_rate'], keywords: ['lr', ...CLIPPING_KEYWORDS], ignored: ['name'] },
+  RMSprop: { positional: ['learning_rate'], keywords: ['momentum', 'lr', ...CLIPPING_KEYWORDS], ignored: ['name'] },
 };
 
 export function defaultOptimizer(className: OptimizerName): OptimizerSpec {
@@ -85,7 +88,47 @@ function readOptimizerCall(context: ParseContext, call: SyntaxNode, className: O
     }
     spec.nesterov = nesterov;
   }
-  return spec;
+
+  const clipping = readClipping(context, bound, displayName);
+  if (!clipping) {
+    return undefined;
+  }
+  return { ...spec, ...clipping };
+}
+
+/**
+ * Reads `clipnorm=` and `clipvalue=`. `None` and 0 leave clipping off, as in Keras. Keras 3
+ * raises ValueError when both are given as anything but `None`, so that is an error here too.
+ */
+function readClipping(
+  context: ParseContext,
+  bound: ReadonlyMap<string, CallArgument>,
+  displayName: string,
+): { clipnorm?: number; clipvalue?: number } | undefined {
+  const given = CLIPPING_KEYWORDS.filter((name) => {
+    const argument = bound.get(name);
+    return argument !== undefined && evaluateArgument(context, argument, displayName)?.kind !== 'none';
+  });
+  if (given.length > 1) {
+    context.sink.error(
+      'duplicate-argument',
+      (bound.get('clipvalue') as CallArgument).span,
+      l10n.t('`{0}` receives both `clipnorm` and `clipvalue`, and Keras raises ValueError because only one of them can be set. Keep one.', displayName),
+    );
+    return undefined;
+  }
+
+  const values: { clipnorm?: number; clipvalue?: number } = {};
+  for (const name of given) {
+    const value = readNumberArgument(context, bound.get(name) as CallArgument, displayName, { minimum: 0 });
+    if (value === undefined) {
+      return undefined;
+    }
+    if (value > 0) {
+      values[name] = value;
+    }
+  }
+  return values;
 }
 
 /** Returns the `learning_rate=` argument, or its old name `lr=` with a note that Keras 3 rejects it. */

@@ -75,10 +75,14 @@ export class PythonSource {
 
   /**
    * Returns the node's text on one line, shortened for messages. Runs of white space become
-   * one space, and anything past `maxLength` characters becomes an ellipsis.
+   * one space, other control characters become `\xNN` escapes so the message shows them,
+   * and anything past `maxLength` characters becomes an ellipsis.
    */
   snippetOf(span: Span, maxLength = 60): string {
-    const flat = this.textOf(span).replace(/\s+/g, ' ').trim();
+    const flat = this.textOf(span)
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/[\u0000-\u001f\u007f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
     return flat.length <= maxLength ? flat : `${flat.slice(0, maxLength - 1)}…`;
   }
 }

@@ -31,11 +31,22 @@ export interface DatasetLimits {
 
 /**
  * Applies the limits and the validation settings of `fit`.
- * @throws TrainerError when the validation split leaves no training or no validation example.
+ * @throws TrainerError when no training or test example is left, or the validation split
+ * leaves no training or no validation example.
  */
 export function prepareDataset(mnist: Mnist, fit: FitSpec, limits: DatasetLimits): PreparedDataset {
   const trainCount = limitCount(mnist.train.count, limits.trainLimit);
   const testCount = limitCount(mnist.test.count, limits.testLimit);
+  if (trainCount === 0 || testCount === 0) {
+    // Keras raises on empty arrays too; training on none would report NaN losses.
+    throw new TrainerError(
+      l10n.t(
+        'The dataset is empty: {0} training and {1} test examples are selected, and training needs at least one of each.',
+        trainCount,
+        testCount,
+      ),
+    );
+  }
   const test: ExampleSet = { source: mnist.test, indices: range(0, testCount) };
 
   if (fit.validationOnTest) {
@@ -71,6 +82,22 @@ export function validationSplitIndex(count: number, validationSplit: number): nu
     );
   }
   return splitAt;
+}
+
+/**
+ * Checks the pixel scaling before any batch is built: a divisor of 0, a negative one or a
+ * non-finite one would feed NaN or infinite inputs to every layer.
+ * @throws TrainerError naming the divisor.
+ */
+export function checkPixelScaling(dataset: DatasetSpec): void {
+  if (!(Number.isFinite(dataset.pixelDivisor) && dataset.pixelDivisor > 0)) {
+    throw new TrainerError(
+      l10n.t(
+        'The pixels are divided by {0}, which makes the inputs NaN or infinite. Divide x_train and x_test by 255.0 instead.',
+        String(dataset.pixelDivisor),
+      ),
+    );
+  }
 }
 
 export interface Batch {

@@ -1,4 +1,5 @@
 /** Keras `evaluate`: loss and accuracy over a whole example set, in inference mode. */
+import type * as tfCore from '@tensorflow/tfjs-core';
 import type { DatasetSpec } from '../common/modelSpec';
 import { makeBatch, type ExampleSet } from './dataset';
 import { correctPerExample, crossentropyPerExample } from './losses';
@@ -42,9 +43,15 @@ export async function evaluateExamples(
     let sums;
     try {
       sums = tf.tidy(() => {
-        const prediction = forward(tf, model, batch.x, { training: false });
+        let logits: tfCore.Tensor | undefined;
+        const prediction = forward(tf, model, batch.x, {
+          training: false,
+          onLogits: (z) => {
+            logits = z;
+          },
+        });
         return tf.stack([
-          tf.sum(crossentropyPerExample(tf, batch.y, prediction)),
+          tf.sum(crossentropyPerExample(tf, batch.y, prediction, logits)),
           tf.sum(correctPerExample(tf, batch.y, prediction)),
         ]);
       });

@@ -10,6 +10,14 @@ import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { LayerSpec, ModelSpec } from '../common/modelSpec';
 import type { TrackedLayer } from '../common/statistics';
 import { resolveActivation, type Activation } from './activations';
+import {
+  batchNormalizationForward,
+  batchNormalizationOptions,
+  batchNormalizationParts,
+  layerVariable,
+  type BatchNormalizationOptions,
+  type BatchNormalizationParts,
+} from './batchNormalization';
 import { TrainerError, errorMessage } from './errors';
 import { resolveInitializer } from './initializers';
 import { createRandom, type Random } from './random';
@@ -27,6 +35,8 @@ export interface ModelLayer {
   readonly trackedIndex: number;
   /** Set for Dense layers, which `forward` computes itself (see `denseForward`). */
   readonly dense?: DenseParts;
+  /** Set for BatchNormalization layers, which `forward` also computes itself. */
+  readonly batchNormalization?: BatchNormalizationParts;
 }
 
 interface DenseParts {
@@ -41,7 +51,11 @@ export interface TrackedLayerState {
   readonly info: TrackedLayer;
   /** Output shape without the batch axis. */
   readonly outputShape: readonly number[];
-  /** Dense kernel and bias; undefined for Activation layers and `use_bias=False`. */
+  /**
+   * Dense kernel and bias, or BatchNormalization γ and β, whose gradients the statistics
+   * report as the weight and bias gradients. Undefined for Activation layers,
+   * `use_bias=False`, and `scale=False` or `center=False`.
+   */
   readonly kernel?: tfCore.Variable;
   readonly bias?: tfCore.Variable;
   /** False when the file sets `trainable=False`: the weights exist but are not updated. */
@@ -69,6 +83,7 @@ const USED_KEYS: Readonly<Record<LayerSpec['className'], readonly string[]>> = {
   Activation: ['activation'],
   // Keras's own dropout seed is replaced by the run seed.
   Dropout: ['rate', 'seed'],
+  BatchNormalization: ['axis', 'momentum', 'epsilon', 'center', 'scale'],
 };
 
 /**
@@ -96,6 +111,7 @@ export function buildModel(tf: Tf, spec: ModelSpec, random: Random, warn: (messa
         }
         let trackedIndex = -1;
         let dense: DenseParts | undefined;
+        let batchNormalization: BatchNormalizationParts | undefined;
         if (entry.activation) {
           trackedIndex = tracked.length;
           const state = trackLayer(tf, layerSpec, specIndex, entry.layer as Layer, entry.activation, output, random);
@@ -103,8 +119,11 @@ export function buildModel(tf: Tf, spec: ModelSpec, random: Random, warn: (messa
           if (state.kernel && entry.denseActivation) {
             dense = { kernel: state.kernel, bias: state.bias, activation: entry.denseActivation };
           }
+          if (entry.batchNormalization) {
+            batchNormalization = batchNormalizationParts(entry.layer as Layer, entry.batchNormalization);
+          }
         }
-        built.push({ specIndex, spec: layerSpec, layer: entry.layer, dropoutRate: entry.dropoutRate, trackedIndex, dense });
+        built.push({ specIndex, spec: layerSpec, layer: entry.layer, dropoutRate: entry.dropoutRate, trackedIndex, dense, batchNormalization });
       } catch (error) {
         throw error instanceof TrainerError ? error : layerError(layerSpec, specIndex, error);
       }
@@ -132,6 +151,8 @@ export interface ForwardOptions {
   readonly probes?: readonly tfCore.Tensor[];
   /** Receives each tracked layer's output (after its probe). */
   readonly onTrackedOutput?: (trackedIndex: number, output: tfCore.Tensor) => void;
+  /** Receives the input of the final softmax (the logits) when `endsWithSoftmax(model)`. */
+  readonly onLogits?: (logits: tfCore.Tensor) => void;
 }
 
 /**
@@ -140,17 +161,23 @@ export interface ForwardOptions {
  */
 export function forward(tf: Tf, model: BuiltModel, x: tfCore.Tensor, options: ForwardOptions): tfCore.Tensor {
   let activation = x;
+  const softmaxEntry = options.onLogits && endsWithSoftmax(model) ? model.layers[model.layers.length - 1] : undefined;
 
   for (const entry of model.layers) {
     if (!entry.layer) {
       continue;
     }
+    const onLogits = entry === softmaxEntry ? options.onLogits : undefined;
     try {
       if (entry.dense) {
-        activation = denseForward(tf, activation, entry.dense);
+        activation = denseForward(tf, activation, entry.dense, onLogits);
+      } else if (entry.batchNormalization) {
+        activation = batchNormalizationForward(tf, activation, entry.batchNormalization, options.training);
       } else if (entry.dropoutRate > 0) {
         activation = dropout(tf, activation, entry.dropoutRate, options);
       } else {
+        // Here `onLogits` is set only for a final Activation('softmax'), whose input is the logits.
+        onLogits?.(activation);
         activation = entry.layer.apply(activation) as tfCore.Tensor;
       }
     } catch (error) {
@@ -167,6 +194,15 @@ export function forward(tf: Tf, model: BuiltModel, x: tfCore.Tensor, options: Fo
   return activation;
 }
 
+/**
+ * True when the model's last layer applies softmax (Dense with activation='softmax' or
+ * Activation('softmax')), so the loss is computed from that layer's input, as Keras does.
+ */
+export function endsWithSoftmax(model: BuiltModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  return last !== undefined && last.trackedIndex >= 0 && model.tracked[last.trackedIndex]?.info.activation === 'softmax';
+}
+
 /** Disposes the model's weights. */
 export function disposeModel(model: BuiltModel): void {
   model.model.dispose();
@@ -181,7 +217,12 @@ export function disposeModel(model: BuiltModel): void {
  * (Node 20, 2-core x86 machine), and a training step of a six-hidden-layer MNIST model
  * fell from about 15 ms to 6 ms.
  */
-function denseForward(tf: Tf, x: tfCore.Tensor, dense: DenseParts): tfCore.Tensor {
+function denseForward(
+  tf: Tf,
+  x: tfCore.Tensor,
+  dense: DenseParts,
+  onPreActivation?: (z: tfCore.Tensor) => void,
+): tfCore.Tensor {
   const shape = x.shape as number[];
   const units = (dense.kernel.shape as number[])[1];
   const inputs = x.rank > 2 ? tf.reshape(x, [-1, shape[shape.length - 1]]) : x;
@@ -193,6 +234,7 @@ function denseForward(tf: Tf, x: tfCore.Tensor, dense: DenseParts): tfCore.Tenso
   if (x.rank > 2) {
     z = tf.reshape(z, [...shape.slice(0, -1), units]);
   }
+  onPreActivation?.(z);
   return dense.activation.apply(z) as tfCore.Tensor;
 }
 
@@ -244,6 +286,8 @@ interface LayerEntry {
   readonly activation?: Activation;
   /** For Dense layers, the activation as a layer of its own, for `denseForward`. */
   readonly denseActivation?: Layer;
+  /** For BatchNormalization layers, the options `batchNormalizationForward` needs. */
+  readonly batchNormalization?: BatchNormalizationOptions;
 }
 
 function buildLayer(tf: Tf, spec: LayerSpec, specIndex: number, input: tfLayers.SymbolicTensor): LayerEntry {
@@ -301,10 +345,22 @@ function buildLayer(tf: Tf, spec: LayerSpec, specIndex: number, input: tfLayers.
       const denseActivation = tf.layers.activation({ activation: activation.tfjs });
       return { layer, dropoutRate: 0, activation, denseActivation };
     }
+
+    case 'BatchNormalization': {
+      if (input.shape[input.shape.length - 1] === null) {
+        throw new TrainerError(l10n.t('BatchNormalization {0} needs an input whose last dimension is known.', spec.name), specIndex);
+      }
+      const options = batchNormalizationOptions(spec, specIndex);
+      const layer = tf.layers.batchNormalization({ ...common, axis: -1, ...options });
+      return { layer, dropoutRate: 0, activation: resolveActivation('linear'), batchNormalization: options };
+    }
   }
 }
 
-/** Sets a built Dense layer's Keras initial weights and describes the layer for the heatmap. */
+/**
+ * Describes a layer for the heatmap; for a Dense layer also sets its Keras initial weights.
+ * A BatchNormalization layer reports γ and β as its weights and its feature count as units.
+ */
 function trackLayer(
   tf: Tf,
   spec: LayerSpec,
@@ -315,16 +371,20 @@ function trackLayer(
   random: Random,
 ): TrackedLayerState {
   const outputShape = output.shape.slice(1) as number[];
+  const batchNormalization = spec.className === 'BatchNormalization';
   const info: TrackedLayer = {
     specIndex,
     name: spec.name,
     className: spec.className,
     activation: activation.keras,
-    units: spec.className === 'Dense' ? (spec.config.units as number) : undefined,
-    hasWeights: spec.className === 'Dense',
+    units: spec.className === 'Dense' ? (spec.config.units as number) : batchNormalization ? outputShape[outputShape.length - 1] : undefined,
+    hasWeights: spec.className === 'Dense' || (batchNormalization && spec.config.scale !== false),
     line: spec.range.startLine,
   };
   const trainable = spec.config.trainable !== false;
+  if (batchNormalization) {
+    return { info, outputShape, trainable, kernel: layerVariable(layer, 'gamma'), bias: layerVariable(layer, 'beta') };
+  }
   if (spec.className !== 'Dense') {
     return { info, outputShape, trainable };
   }

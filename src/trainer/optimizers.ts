@@ -31,6 +31,11 @@ export interface Optimizer {
  * deep sigmoid network see, tfjs's steps would be several times larger than Keras's.
  */
 export function createOptimizer(tf: Tf, spec: OptimizerSpec): Optimizer {
+  const optimizer = createUpdateRule(tf, spec);
+  return spec.clipnorm !== undefined || spec.clipvalue !== undefined ? new ClippingOptimizer(tf, optimizer, spec) : optimizer;
+}
+
+function createUpdateRule(tf: Tf, spec: OptimizerSpec): Optimizer {
   switch (spec.className) {
     case 'SGD':
       return wrapTfjsOptimizer(
@@ -44,6 +49,42 @@ export function createOptimizer(tf: Tf, spec: OptimizerSpec): Optimizer {
     }
     case 'Adam':
       return new KerasAdam(tf, spec.learningRate);
+  }
+}
+
+/**
+ * Keras 3 gradient clipping, applied to the gradients before the update rule uses them.
+ * `clipnorm` rescales each gradient tensor on its own to at most that L2 norm,
+ * g·c / max(‖g‖, c); `clipvalue` clips every entry to [−c, c]. Keras 3 allows only one of
+ * the two, and the parser enforces that; were both set, `clipnorm` would win as in Keras.
+ */
+export class ClippingOptimizer implements Optimizer {
+  constructor(
+    private readonly tf: Tf,
+    private readonly inner: Optimizer,
+    private readonly clipping: Pick<OptimizerSpec, 'clipnorm' | 'clipvalue'>,
+  ) {}
+
+  applyGradients(variables: readonly tfCore.Variable[], gradients: readonly tfCore.Tensor[]): void {
+    const tf = this.tf;
+    tf.tidy(() => this.inner.applyGradients(variables, gradients.map((gradient) => this.clip(gradient))));
+  }
+
+  dispose(): void {
+    this.inner.dispose();
+  }
+
+  private clip(gradient: tfCore.Tensor): tfCore.Tensor {
+    const tf = this.tf;
+    const { clipnorm, clipvalue } = this.clipping;
+    if (clipnorm !== undefined) {
+      const norm = tf.sqrt(tf.sum(tf.square(gradient)));
+      return tf.div(tf.mul(gradient, clipnorm), tf.maximum(norm, clipnorm));
+    }
+    if (clipvalue !== undefined) {
+      return tf.clipByValue(gradient, -clipvalue, clipvalue);
+    }
+    return gradient;
   }
 }
 

@@ -7,9 +7,10 @@
  */
 import * as l10n from '@vscode/l10n';
 import type { ModelSpec } from '../common/modelSpec';
-import type { EpochLogs } from '../common/statistics';
+import type { EpochLogs, StatisticsSample } from '../common/statistics';
 import type { TrainerToHost, TrainOptions } from '../common/trainerProtocol';
-import { makeBatch, prepareDataset, type ExampleSet, type PreparedDataset } from './dataset';
+import { locateNonFinite } from '../diagnosis/nonFiniteLocation';
+import { checkPixelScaling, makeBatch, prepareDataset, type ExampleSet, type PreparedDataset } from './dataset';
 import { TrainerError } from './errors';
 import { evaluateExamples, yieldToEventLoop } from './evaluation';
 import { sampledBatches } from './layerStatistics';
@@ -66,7 +67,8 @@ export async function train(
     const run = new Run(tf, spec, options, emit, isStopRequested, model, optimizer, data, seed);
     const stopped = await run.fit();
     if (stopped) {
-      emit({ type: 'finished', stopped: true });
+      // A run that went non-finite ends without a test evaluation, which would only report NaN.
+      emit({ type: 'finished', stopped: !run.endedNonFinite });
       return;
     }
 
@@ -87,6 +89,8 @@ class Run {
   private readonly shuffleRandom: Random;
   private readonly hasAccuracy: boolean;
   private lastProgress = -Infinity;
+  /** Set when a NaN or infinite loss or gradient ended training; see `stopOnNonFinite`. */
+  endedNonFinite = false;
 
   constructor(
     private readonly tf: Tf,
@@ -110,7 +114,7 @@ class Run {
     this.hasAccuracy = spec.compile.metrics.includes('accuracy');
   }
 
-  /** Announces and runs the epochs; returns true when a stop request ended them early. */
+  /** Announces and runs the epochs; returns true when a stop request or a non-finite step ended them early. */
   async fit(): Promise<boolean> {
     const { spec, emit } = this;
     const epochs = Math.min(spec.fit.epochs, this.options.maxEpochs);
@@ -182,17 +186,19 @@ class Run {
       correctSum += outcome.accuracy * (end - start);
 
       if (outcome.layers) {
-        this.emit({
-          type: 'sample',
-          sample: {
-            step: epoch * stepsPerEpoch + batch,
-            epoch,
-            batch,
-            loss: outcome.loss,
-            accuracy: this.reportedAccuracy(outcome.accuracy),
-            layers: outcome.layers,
-          },
-        });
+        const sample: StatisticsSample = {
+          step: epoch * stepsPerEpoch + batch,
+          epoch,
+          batch,
+          loss: outcome.loss,
+          accuracy: this.reportedAccuracy(outcome.accuracy),
+          layers: outcome.layers,
+        };
+        this.emit({ type: 'sample', sample });
+        if (outcome.nonFinite) {
+          this.stopOnNonFinite(sample, stepsPerEpoch);
+          return undefined;
+        }
       }
       this.reportProgress(epoch, batch, batch === stepsPerEpoch - 1);
       await yieldToEventLoop();
@@ -223,6 +229,33 @@ class Run {
     };
   }
 
+  /**
+   * Ends training after a step whose loss or gradients became NaN or infinite: every later
+   * step would only carry the NaN further. Keras's TerminateOnNaN callback stops the same way.
+   */
+  private stopOnNonFinite(sample: StatisticsSample, stepsPerEpoch: number): void {
+    this.endedNonFinite = true;
+    this.reportProgress(sample.epoch, sample.batch, true);
+
+    const where = locateNonFinite(sample);
+    const layer = where === undefined ? undefined : this.model.tracked[where.trackedIndex]?.info;
+    const position = [sample.step + 1, sample.epoch + 1, sample.batch + 1, stepsPerEpoch];
+    const message = layer
+      ? l10n.t({
+          message:
+            'Training stopped at step {0} (epoch {1}, batch {2} of {3}) because the loss or a gradient became NaN or infinite. It went bad first in layer {4} on line {5}.',
+          args: [...position, layer.name, layer.line + 1],
+          comment: ['NaN means "not a number". {4} is a layer name such as dense_3, {5} a line number.'],
+        })
+      : l10n.t({
+          message:
+            'Training stopped at step {0} (epoch {1}, batch {2} of {3}) because the loss became NaN or infinite.',
+          args: position,
+          comment: ['NaN means "not a number".'],
+        });
+    this.emit({ type: 'log', level: 'error', message });
+  }
+
   private reportProgress(epoch: number, batch: number, force: boolean): void {
     const now = performance.now();
     if (force || now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
@@ -234,6 +267,7 @@ class Run {
 
 /** Checks what can be checked before loading anything. */
 function checkSpec(spec: ModelSpec): void {
+  checkPixelScaling(spec.dataset);
   const pixels = spec.inputShape.reduce((product, size) => product * size, 1);
   if (pixels !== MNIST_PIXELS) {
     const inputIndex = spec.layers.findIndex((layer) => layer.className === 'InputLayer');

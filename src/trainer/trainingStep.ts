@@ -5,7 +5,7 @@
 import type * as tfCore from '@tensorflow/tfjs-core';
 import type { LayerStatistics } from '../common/statistics';
 import { decodeLayerStatistics, layerStatisticsTensor, VALUES_PER_LAYER } from './layerStatistics';
-import { correctPerExample, crossentropyPerExample } from './losses';
+import { correctPerExample, crossentropyPerExample, crossentropyProbabilityGradient } from './losses';
 import { forward, type BuiltModel } from './model';
 import type { Optimizer } from './optimizers';
 import type { Random } from './random';
@@ -16,9 +16,17 @@ export interface StepOutcome {
   readonly loss: number;
   /** Fraction of the batch classified correctly, before the update. */
   readonly accuracy: number;
-  /** Per tracked layer, on steps run with statistics. */
+  /** Per tracked layer, on steps run with statistics and on a non-finite step. */
   readonly layers?: readonly LayerStatistics[];
+  /**
+   * True when the loss or a weight gradient was NaN or ±Infinity. The update is then not
+   * applied, and `layers` contains the statistics of this step even when it was not sampled.
+   */
+  readonly nonFinite: boolean;
 }
+
+/** Loss, accuracy and the gradient check come first in the read-back vector. */
+const HEAD_VALUES = 3;
 
 export class TrainingStep {
   /** Frozen (`trainable=False`) weights: no update, but statistics still report their gradients. */
@@ -44,13 +52,32 @@ export class TrainingStep {
 
   /**
    * Trains on one batch. With `withStatistics`, the same gradient computation also yields
-   * ∂L/∂(output) of every tracked layer, and all numbers come back in one read.
+   * ∂L/∂(output) of every tracked layer, and all numbers come back in one read. A step
+   * whose loss or gradients are not finite is not applied and always returns statistics.
    */
   async run(x: tfCore.Tensor, oneHotLabels: tfCore.Tensor, withStatistics: boolean): Promise<StepOutcome> {
+    const outcome = await this.compute(x, oneHotLabels, withStatistics, true);
+    if (!outcome.nonFinite || outcome.layers) {
+      return outcome;
+    }
+    // The weights are unchanged, so a second pass over the same batch gives the statistics
+    // of the step that went bad. Only dropout masks differ between the two passes.
+    const statistics = await this.compute(x, oneHotLabels, true, false);
+    return { ...outcome, layers: statistics.layers };
+  }
+
+  /** Computes one step and applies it when `apply` is set and every gradient is finite. */
+  private async compute(
+    x: tfCore.Tensor,
+    oneHotLabels: tfCore.Tensor,
+    withStatistics: boolean,
+    apply: boolean,
+  ): Promise<StepOutcome> {
     const tf = this.tf;
     const model = this.model;
     const trainableCount = model.trainableVariables.length;
     const keptTensors: tfCore.Tensor[] = [];
+    let updates: tfCore.Tensor[] = [];
 
     try {
       const packed = tf.tidy(() => {
@@ -60,6 +87,7 @@ export class TrainingStep {
           : undefined;
         const outputs: tfCore.Tensor[] = [];
         let accuracy: tfCore.Tensor | undefined;
+        let logits: tfCore.Tensor | undefined;
 
         // The forward pass runs inside the gradient tape's own scope, so the tensors the
         // statistics need afterwards are kept explicitly and disposed in `finally`.
@@ -77,32 +105,57 @@ export class TrainingStep {
                   keptTensors.push(output);
                 }
               : undefined,
+            onLogits: (z) => {
+              logits = z;
+            },
           });
           accuracy = tf.keep(tf.mean(correctPerExample(tf, oneHotLabels, prediction)));
           keptTensors.push(accuracy);
-          return tf.mean(crossentropyPerExample(tf, oneHotLabels, prediction));
+          if (withStatistics && logits) {
+            keptTensors.push(tf.keep(logits));
+          }
+          return tf.mean(crossentropyPerExample(tf, oneHotLabels, prediction, logits));
         }, targets);
 
-        const head = tf.stack([loss, accuracy as tfCore.Tensor]);
-        const packedValues = withStatistics
-          ? tf.concat([head, ...this.statisticsTensors(outputs, grads, trainableCount + this.frozenVariables.length)])
-          : head;
+        // g·0 is 0 for finite entries and NaN for NaN or ±Infinity, so the sum flags any bad entry.
+        updates = grads.slice(0, trainableCount).map((gradient) => tf.keep(gradient));
+        const gradientCheck = updates.length > 0 ? tf.addN(updates.map((gradient) => tf.sum(tf.mul(gradient, 0)))) : tf.scalar(0);
+        const head = tf.stack([loss, accuracy as tfCore.Tensor, gradientCheck]);
+        if (!withStatistics) {
+          return head;
+        }
 
-        // Statistics are computed above from the weights before this update.
-        this.optimizer.applyGradients(model.trainableVariables, grads.slice(0, trainableCount));
-        return packedValues;
+        const outputGradients: (tfCore.Tensor | undefined)[] = grads.slice(trainableCount + this.frozenVariables.length);
+        if (logits) {
+          // NOTE: with a final softmax the loss reads the logits, so the probe on the softmax
+          // output is off the loss path and gets no gradient. Its ∂L/∂p comes from the formula
+          // instead: the gradient of the unclipped probability form, which the chain rule through
+          // the softmax turns into softmax(z) − y. It is +∞ once a label's probability is below
+          // about e^−88, where the true value exceeds the float32 range.
+          const softmaxIndex = model.layers[model.layers.length - 1].trackedIndex;
+          outputGradients[softmaxIndex] = crossentropyProbabilityGradient(tf, oneHotLabels, logits);
+        }
+        return tf.concat([head, ...this.statisticsTensors(outputs, grads, outputGradients)]);
       });
 
       const values = await packed.data();
       packed.dispose();
+      const nonFinite = !Number.isFinite(values[0]) || !Number.isFinite(values[2]);
+
+      // Statistics are computed above from the weights before this update.
+      if (apply && !nonFinite) {
+        tf.tidy(() => this.optimizer.applyGradients(model.trainableVariables, updates));
+      }
       return {
         loss: values[0],
         accuracy: values[1],
         layers: withStatistics
-          ? model.tracked.map((state, i) => decodeLayerStatistics(values, 2 + i * VALUES_PER_LAYER, state))
+          ? model.tracked.map((state, i) => decodeLayerStatistics(values, HEAD_VALUES + i * VALUES_PER_LAYER, state))
           : undefined,
+        nonFinite,
       };
     } finally {
+      tf.dispose(updates);
       tf.dispose(keptTensors);
     }
   }
@@ -110,7 +163,7 @@ export class TrainingStep {
   private statisticsTensors(
     outputs: readonly tfCore.Tensor[],
     grads: readonly tfCore.Tensor[],
-    firstProbeGradient: number,
+    outputGradients: readonly (tfCore.Tensor | undefined)[],
   ): tfCore.Tensor1D[] {
     const gradientOf = (variable: tfCore.Variable | undefined): tfCore.Tensor | undefined =>
       variable === undefined ? undefined : grads[this.gradientIndex.get(variable) as number];
@@ -121,7 +174,7 @@ export class TrainingStep {
         {
           state,
           output: outputs[i],
-          outputGradient: grads[firstProbeGradient + i],
+          outputGradient: outputGradients[i] as tfCore.Tensor,
           kernelGradient: gradientOf(state.kernel),
           biasGradient: gradientOf(state.bias),
         },

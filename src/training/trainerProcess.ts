@@ -12,11 +12,29 @@ const STOP_GRACE_MS = 5000;
 /** Lines of trainer stderr kept for crash reports. */
 const STDERR_LINES_KEPT = 20;
 
+/** Characters kept of one stderr line; a process can write megabytes without a line break. */
+const STDERR_LINE_LENGTH = 1000;
+
+/**
+ * How V8 and Node announce what ended a process on stderr: "FATAL ERROR: Reached heap
+ * limit Allocation failed - JavaScript heap out of memory", or the heading of an uncaught
+ * exception such as "Error: Cannot find module ...". A stack trace follows and can push
+ * it out of the tail, so the first such line is kept apart.
+ */
+const FATAL_LINE = /^FATAL ERROR:|^# Fatal error|out of memory|^\w*Error( \[\w+\])?: /i;
+
+/** Lines of a native stack trace (` 3: 0xb78db3 node::...`), which say nothing to a student. */
+const NATIVE_FRAME_LINE = /^\s*\d+: 0x[0-9a-f]+/i;
+
 export interface TrainerExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   /** The last lines the process wrote to stderr, for reporting a crash. */
   readonly stderrTail: readonly string[];
+  /** Why the process could not be started, when it never ran. */
+  readonly spawnError?: string;
+  /** The first line naming a fatal error or uncaught exception, such as a heap out-of-memory report. */
+  readonly fatalError?: string;
 }
 
 export interface TrainerProcessOptions {
@@ -33,6 +51,9 @@ export class TrainerProcess {
 
   private readonly child: ChildProcess;
   private readonly stderrTail: string[] = [];
+  /** Text after the last line break of stderr, completed by the next chunk. */
+  private stderrPartial = '';
+  private fatalError: string | undefined;
   private hasExited = false;
   private killTimer: NodeJS.Timeout | undefined;
 
@@ -62,16 +83,26 @@ export class TrainerProcess {
     });
 
     this.exited = new Promise((resolve) => {
-      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
         if (this.hasExited) {
           return;
         }
         this.hasExited = true;
         clearTimeout(this.killTimer);
-        resolve({ code, signal, stderrTail: [...this.stderrTail] });
+        this.flushStderr();
+        resolve({ code, signal, stderrTail: [...this.stderrTail], spawnError, fatalError: this.fatalError });
       };
-      this.child.on('exit', finish);
-      this.child.on('error', () => finish(null, null));
+      // 'close' comes after 'exit' once stderr has ended, so the tail holds the last words of a crash.
+      this.child.on('close', (code, signal) => finish(code, signal));
+      // 'error' also reports a failed send or kill of a process that is still running; only
+      // a process that never started (no pid) is finished here, the others end with 'exit'.
+      this.child.on('error', (error) => {
+        if (this.child.pid === undefined) {
+          finish(null, null, error.message);
+        } else {
+          this.stderrTail.push(`[${error.name}] ${error.message}`);
+        }
+      });
     });
   }
 
@@ -108,16 +139,36 @@ export class TrainerProcess {
 
   private send(message: HostToTrainer): void {
     if (this.child.connected) {
-      this.child.send(message);
+      // The channel can close between the check and the write; the exit handler reports that.
+      this.child.send(message, (error) => {
+        if (error) {
+          this.stderrTail.push(`[${error.name}] ${error.message}`);
+        }
+      });
     }
   }
 
   private keepStderr(chunk: string): void {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() !== '') {
-        this.stderrTail.push(line);
-      }
+    const lines = (this.stderrPartial + chunk).split('\n');
+    this.stderrPartial = (lines.pop() ?? '').slice(0, STDERR_LINE_LENGTH);
+    for (const line of lines) {
+      this.keepStderrLine(line);
     }
+  }
+
+  private flushStderr(): void {
+    this.keepStderrLine(this.stderrPartial);
+    this.stderrPartial = '';
+  }
+
+  private keepStderrLine(line: string): void {
+    if (line.trim() === '' || NATIVE_FRAME_LINE.test(line)) {
+      return;
+    }
+    if (this.fatalError === undefined && FATAL_LINE.test(line)) {
+      this.fatalError = line.slice(0, STDERR_LINE_LENGTH);
+    }
+    this.stderrTail.push(line.length > STDERR_LINE_LENGTH ? `${line.slice(0, STDERR_LINE_LENGTH)}…` : line);
     this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - STDERR_LINES_KEPT));
   }
 }

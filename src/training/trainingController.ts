@@ -3,9 +3,13 @@ import * as vscode from 'vscode';
 import type { ModelSpec } from '../common/modelSpec';
 import type { PanelState } from '../common/runState';
 import { readTrainingSettings } from '../configuration';
+import { RunInsights, type Comparison } from '../editor/runInsights';
+import { ExportService } from '../export/exportService';
 import type { Logger } from '../logger';
+import { LastRunStore } from '../panel/serializer';
 import { TrainingPanel } from '../panel/trainingPanel';
 import { parseModelFile } from '../parser';
+import { confirmModelSize } from './modelSizeCheck';
 import { toVscodeDiagnostic, toVscodeRange } from './parseDiagnostics';
 import { TrainingSession } from './trainingSession';
 
@@ -23,27 +27,63 @@ export class TrainingController implements vscode.Disposable {
   private panel: TrainingPanel | undefined;
   private session: TrainingSession | undefined;
   private sessionUri: vscode.Uri | undefined;
+  /** True from the check for a running session until the new one has started. */
+  private starting = false;
+  /** The last run's state, kept across window reloads. */
+  private readonly lastRun: LastRunStore;
+  /** The state a restored panel shows until the next run starts. */
+  private restoredState: PanelState | undefined;
+  private disposed = false;
+  /** Exports of the current run: images through the panel, statistics from the session. */
+  readonly exports: ExportService;
+  /** Findings, editor annotations, quick fixes and the comparison baseline of the runs. */
+  readonly insights: RunInsights;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly logger: Logger,
   ) {
+    this.exports = new ExportService(
+      { state: () => this.displayedState(), modelUri: () => this.sessionUri, panel: () => this.panel },
+      logger,
+    );
+    this.lastRun = new LastRunStore(context.workspaceState, logger);
+    this.insights = new RunInsights(logger);
     this.disposables.push(
-      vscode.workspace.onDidChangeTextDocument((event) => this.scheduleReparse(event.document)),
+      this.exports,
+      this.insights,
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        this.noteSourceChange(event);
+        this.scheduleReparse(event.document);
+      }),
       vscode.workspace.onDidCloseTextDocument((document) => this.diagnostics.delete(document.uri)),
     );
   }
 
-  /** Trains the model in `uri`, or in the active editor's file when no uri is given. */
-  async train(uri?: vscode.Uri): Promise<PanelState | undefined> {
-    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  /**
+   * Trains the model in `uri`, or in the active editor's file when no uri is given.
+   * `comparison` comes from "Train again and compare".
+   */
+  async train(uri?: vscode.Uri, comparison?: Comparison): Promise<PanelState | undefined> {
+    // Commands can be run with any argument; only a Uri names a file.
+    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!target) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Open a Keras model file (.py) first, then choose Train model.'));
       return undefined;
     }
 
     // The editor's text, unsaved edits included.
-    const document = await vscode.workspace.openTextDocument(target);
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(target);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error('Training', `Opening ${target.toString()} failed: ${reason}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('{0} cannot be opened as a text file, so it cannot be trained: {1}', path.basename(target.path), reason),
+      );
+      return undefined;
+    }
     const fileName = path.basename(document.uri.path);
     const result = parseModelFile(document.getText(), fileName);
     this.diagnostics.set(document.uri, result.diagnostics.map(toVscodeDiagnostic));
@@ -66,10 +106,58 @@ export class TrainingController implements vscode.Disposable {
       return undefined;
     }
 
-    if (this.session?.isRunning && !(await this.confirmReplaceRun(fileName))) {
+    // One start at a time: a second command while the first waits on a dialog would
+    // otherwise start a second trainer whose statistics reach the same panel.
+    if (this.starting) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Another training run is starting. Wait for it, then try again.'));
       return undefined;
     }
-    return this.startSession(document.uri, result.spec);
+    this.starting = true;
+    try {
+      const settings = readTrainingSettings(document.uri);
+      if (!(await confirmModelSize(result.spec, settings.maxModelMemoryMB, this.logger))) {
+        return undefined;
+      }
+      if (this.session?.isRunning && !(await this.confirmReplaceRun(fileName))) {
+        return undefined;
+      }
+      return this.startSession(document.uri, result.spec, comparison);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** Shows a panel VS Code restored after a window reload, with the last run's stored state. */
+  restorePanel(webviewPanel: vscode.WebviewPanel): void {
+    if (this.panel) {
+      // A panel already exists (a run started before the restore finished); keep that one.
+      webviewPanel.dispose();
+      return;
+    }
+    this.restoredState = this.lastRun.load();
+    const panel = this.createPanel(webviewPanel);
+    const restored = this.restoredState;
+    if (restored && restored.kind !== 'idle' && restored.run) {
+      panel.setTitle(restored.run.fileName);
+    }
+    this.logger.info('Panel', `Restored the training panel showing ${restored?.kind ?? 'no'} state.`);
+  }
+
+  /** Trains the last run's file again, as it is now, with the same seed, and shows both runs side by side. */
+  async trainAgainAndCompare(): Promise<PanelState | undefined> {
+    const uri = this.sessionUri;
+    if (!uri || !this.session) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Train a model first. Train again and compare then trains the same file again and shows both runs side by side.'));
+      return undefined;
+    }
+    if (this.session.isRunning && !(await this.confirmReplaceRun(path.basename(uri.path)))) {
+      return undefined;
+    }
+    const baseline = this.insights.decorate(this.session.state);
+    if (baseline.kind === 'idle' || !baseline.run) {
+      return undefined;
+    }
+    return this.train(uri, { baseline: baseline.run, seed: baseline.run.seed });
   }
 
   /** Stops the running training, if any, after its current batch. */
@@ -78,6 +166,15 @@ export class TrainingController implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
+    // A window reload or shutdown ends the run; store how far it got so the restored panel shows it.
+    if (this.session) {
+      this.lastRun.save(this.session.state);
+    }
+    this.lastRun.dispose();
     this.session?.kill();
     this.panel?.dispose();
     for (const timer of this.reparseTimers.values()) {
@@ -104,8 +201,9 @@ export class TrainingController implements vscode.Disposable {
     return true;
   }
 
-  private startSession(uri: vscode.Uri, spec: ModelSpec): Promise<PanelState> {
+  private startSession(uri: vscode.Uri, spec: ModelSpec, comparison?: Comparison): Promise<PanelState> {
     const settings = readTrainingSettings(uri);
+    this.restoredState = undefined;
     const extensionPath = this.context.extensionUri.fsPath;
     const panel = this.showPanel();
     panel.setTitle(spec.fileName);
@@ -114,7 +212,7 @@ export class TrainingController implements vscode.Disposable {
       spec,
       {
         backend: settings.backend,
-        seed: settings.seed,
+        seed: comparison?.seed ?? settings.seed,
         samplesPerEpoch: settings.samplesPerEpoch,
         maxEpochs: settings.maxEpochs,
         dataDir: path.join(extensionPath, 'data'),
@@ -122,13 +220,28 @@ export class TrainingController implements vscode.Disposable {
       },
       { trainerPath: path.join(extensionPath, 'dist', 'trainer.js'), l10nBundlePath: vscode.l10n.uri?.fsPath },
       {
-        onState: () => this.panel?.refresh(),
-        onUpdate: (update) => this.panel?.postUpdate(update),
+        // A replaced session may still report while it stops; only the current one reaches the panel.
+        onState: (state) => {
+          if (this.session === session) {
+            this.lastRun.save(state);
+            this.panel?.refresh();
+          }
+        },
+        onUpdate: (update) => {
+          if (this.session === session) {
+            if (update.type === 'epoch') {
+              this.lastRun.save(session.state);
+            }
+            this.panel?.postUpdate(update);
+            this.insights.observe(update, session.state);
+          }
+        },
         onLog: (level, message) => this.logger[level]('Trainer', message),
       },
     );
     this.session = session;
     this.sessionUri = uri;
+    this.insights.begin(uri, spec, (update) => this.session === session && this.panel?.postUpdate(update), comparison);
     panel.refresh();
     this.logger.info('Training', `Started ${spec.fileName} in trainer process ${session.trainerPid}`);
     void vscode.commands.executeCommand('setContext', 'gradientFlow.training', true);
@@ -138,6 +251,7 @@ export class TrainingController implements vscode.Disposable {
       this.logger.info('Training', `Trainer process for ${spec.fileName} ended: ${state.kind}`);
       if (this.session === session) {
         void vscode.commands.executeCommand('setContext', 'gradientFlow.training', false);
+        this.insights.finish(state);
       }
       this.announceResult(spec.fileName, state);
       return state;
@@ -145,22 +259,47 @@ export class TrainingController implements vscode.Disposable {
   }
 
   private showPanel(): TrainingPanel {
-    if (!this.panel) {
-      this.panel = new TrainingPanel(
-        this.context.extensionUri,
-        this.logger,
-        {
-          revealLayer: (specIndex) => void this.revealLayer(specIndex),
-          stop: () => this.stop(),
-        },
-        () => this.session?.state ?? { kind: 'idle' },
-        () => {
-          this.panel = undefined;
-        },
-      );
-    }
-    this.panel.reveal();
+    const panel = this.panel ?? this.createPanel();
+    panel.reveal();
+    return panel;
+  }
+
+  private createPanel(restored?: vscode.WebviewPanel): TrainingPanel {
+    this.panel = new TrainingPanel(
+      this.context.extensionUri,
+      this.logger,
+      {
+        revealLayer: (specIndex) => void this.revealLayer(specIndex),
+        stop: () => this.stop(),
+        trainAgainAndCompare: () => void this.trainAgainAndCompare(),
+        exportMessage: (message) => void this.exports.handleWebviewMessage(message),
+        webviewReady: () => this.exports.webviewReady(),
+      },
+      () => this.displayedState(),
+      () => {
+        this.panel = undefined;
+        this.exports.panelClosed();
+        // Closing the panel means the user is done with the run.
+        if (this.session?.isRunning) {
+          this.logger.info('Training', 'The panel was closed, so the run stops.');
+          this.session.stop();
+        }
+      },
+      restored,
+    );
     return this.panel;
+  }
+
+  /** The running or last session's state, else a restored one, else idle. */
+  private displayedState(): PanelState {
+    return this.session ? this.insights.decorate(this.session.state) : (this.restoredState ?? { kind: 'idle' });
+  }
+
+  /** Tells the session when its file is edited; training goes on with the text it started with. */
+  private noteSourceChange(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length > 0 && this.session && this.sessionUri?.toString() === event.document.uri.toString()) {
+      this.session.markSourceChanged();
+    }
   }
 
   /** A notification with epoch and batch, whose Cancel button stops the run. */
@@ -216,8 +355,18 @@ export class TrainingController implements vscode.Disposable {
     if (!layer || !this.sessionUri) {
       return;
     }
-    const document = await vscode.workspace.openTextDocument(this.sessionUri);
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(this.sessionUri);
+    } catch (error) {
+      // The file was deleted or moved after training started.
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('{0} cannot be opened: {1}', path.basename(this.sessionUri.path), error instanceof Error ? error.message : String(error)),
+      );
+      return;
+    }
     const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One });
+    // NOTE: after edits made during the run, the line may have moved; the range is the one the run started with.
     const range = toVscodeRange(layer.range);
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);

@@ -6,7 +6,9 @@
 import * as l10n from '@vscode/l10n';
 import type { ModelSpec } from '../common/modelSpec';
 import { applyRunUpdate, emptyRun, type PanelState, type RunSnapshot, type RunUpdate } from '../common/runState';
+import type { StatisticsSample } from '../common/statistics';
 import type { TrainerToHost, TrainOptions } from '../common/trainerProtocol';
+import { SampleDownsampler, type DownsampleResult } from './sampleDownsampling';
 import { TrainerProcess, type TrainerExit } from './trainerProcess';
 
 export interface SessionListener {
@@ -28,6 +30,7 @@ export class TrainingSession {
 
   private current: PanelState;
   private readonly trainer: TrainerProcess;
+  private readonly downsampler = new SampleDownsampler();
   private stopRequested = false;
 
   constructor(
@@ -69,6 +72,18 @@ export class TrainingSession {
     this.trainer.kill();
   }
 
+  /**
+   * Notes that the model file changed after training started. The run goes on with the
+   * text it started with, and the panel says so.
+   */
+  markSourceChanged(): void {
+    const state = this.current;
+    if (state.kind === 'idle' || !state.run || state.run.sourceChangedSinceStart) {
+      return;
+    }
+    this.setState({ ...state, run: { ...state.run, sourceChangedSinceStart: true } });
+  }
+
   private handle(message: TrainerToHost): void {
     if (this.current.kind !== 'training') {
       return;
@@ -105,7 +120,7 @@ export class TrainingSession {
         this.update({ type: 'progress', epoch: message.epoch, batch: message.batch });
         break;
       case 'sample':
-        this.update({ type: 'sample', sample: message.sample });
+        this.addSample(message.sample);
         break;
       case 'epoch':
         this.update({ type: 'epoch', logs: message.logs });
@@ -114,10 +129,10 @@ export class TrainingSession {
         this.current = { kind: 'training', run: { ...run, evaluation: message.evaluation } };
         break;
       case 'finished':
-        this.setState({ kind: 'finished', run, stopped: message.stopped });
+        this.setState({ kind: 'finished', run: this.flushSamples(run), stopped: message.stopped });
         break;
       case 'failed':
-        this.setState({ kind: 'failed', run, message: message.message });
+        this.setState({ kind: 'failed', run: this.flushSamples(run), message: message.message });
         break;
       case 'log':
         this.listener.onLog(message.level, message.message);
@@ -136,30 +151,96 @@ export class TrainingSession {
 
   private update(update: RunUpdate): void {
     if (this.current.kind === 'training') {
-      this.current = { kind: 'training', run: applyRunUpdate(this.current.run, update) };
+      this.current = { ...this.current, run: applyRunUpdate(this.current.run, update) };
       this.listener.onUpdate(update);
     }
   }
 
-  /** Turns an exit without a final message into a failure that says how the process ended. */
+  /** Adds a sample through the downsampler, which keeps long runs within the display limit. */
+  private addSample(sample: StatisticsSample): void {
+    if (this.current.kind === 'training') {
+      this.applyDownsampled(this.downsampler.add(this.current.run.samples, sample));
+    }
+  }
+
+  /** Returns `run` with the samples still waiting in a group merged into a last one. */
+  private flushSamples(run: RunSnapshot): RunSnapshot {
+    const result = this.downsampler.flush();
+    return result.kind === 'appended' ? applyRunUpdate(run, { type: 'sample', sample: result.sample }) : run;
+  }
+
+  private applyDownsampled(result: DownsampleResult): void {
+    if (this.current.kind !== 'training') {
+      return;
+    }
+    if (result.kind === 'appended') {
+      this.update({ type: 'sample', sample: result.sample });
+    } else if (result.kind === 'compacted') {
+      // Every kept sample changed, so the panel gets the whole state once.
+      this.setRun({ ...this.current.run, samples: result.samples });
+    }
+  }
+
+  /**
+   * Turns an exit without a final message into a failure that says how the process ended.
+   * The statistics received so far stay in the failed state, so the panel keeps them.
+   */
   private settle(exit: TrainerExit): PanelState {
     if (this.current.kind !== 'training') {
       return this.current;
     }
+    const run = this.flushSamples(this.current.run);
     if (this.stopRequested) {
-      this.setState({ kind: 'finished', run: this.current.run, stopped: true });
+      this.setState({ kind: 'finished', run, stopped: true });
       return this.current;
     }
 
-    const how = exit.signal ? l10n.t('signal {0}', exit.signal) : l10n.t('exit code {0}', String(exit.code));
-    const lastLines = exit.stderrTail.slice(-5).join('\n');
-    const message = lastLines
-      ? l10n.t('The trainer process ended unexpectedly ({0}). Its last output was:\n{1}', how, lastLines)
-      : l10n.t('The trainer process ended unexpectedly ({0}).', how);
     for (const line of exit.stderrTail) {
       this.listener.onLog('error', line);
     }
-    this.setState({ kind: 'failed', run: this.current.run, message });
+    this.setState({ kind: 'failed', run, message: describeUnexpectedExit(exit) });
     return this.current;
   }
+}
+
+/** Lines of the trainer's last output quoted in a crash message. */
+const QUOTED_STDERR_LINES = 5;
+
+/** Signals a process gets when native code (tfjs-node, the wasm runtime, Node itself) fails. */
+const NATIVE_CRASH_SIGNALS: readonly string[] = ['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT'];
+
+/**
+ * Explains why the trainer process ended without reporting, and what to do. Exported for
+ * tests; `exit` comes from `TrainerProcess.exited`.
+ */
+export function describeUnexpectedExit(exit: TrainerExit): string {
+  if (exit.spawnError !== undefined) {
+    return l10n.t('The trainer process could not be started: {0}. Reinstall the extension if this persists.', exit.spawnError);
+  }
+
+  const how = exit.signal ? l10n.t('signal {0}', exit.signal) : l10n.t('exit code {0}', String(exit.code));
+  const output = [exit.fatalError ?? '', ...exit.stderrTail].join('\n');
+  let cause: string;
+  if (/out of memory|Allocation failed|Cannot enlarge memory/i.test(output)) {
+    cause = l10n.t('The trainer process ran out of memory ({0}). Use fewer or smaller layers, or a smaller batch_size.', how);
+  } else if (exit.signal === 'SIGKILL') {
+    cause = l10n.t(
+      'The trainer process was killed ({0}). The operating system does this when memory runs out, so try fewer or smaller layers, or a smaller batch_size.',
+      how,
+    );
+  } else if (exit.signal && NATIVE_CRASH_SIGNALS.includes(exit.signal)) {
+    cause = l10n.t(
+      'The trainer process crashed in native code ({0}). If the backend is tfjs-node, set gradientFlow.backend to wasm and train again.',
+      how,
+    );
+  } else {
+    cause = l10n.t('The trainer process ended unexpectedly ({0}).', how);
+  }
+
+  const quoted = exit.stderrTail.slice(-QUOTED_STDERR_LINES);
+  if (exit.fatalError !== undefined && !quoted.includes(exit.fatalError)) {
+    quoted.unshift(exit.fatalError);
+  }
+  const lastLines = quoted.join('\n');
+  return lastLines ? l10n.t('{0} Its last output was:\n{1}', cause, lastLines) : cause;
 }

@@ -3,9 +3,10 @@
  * End-to-end test of the packaged extension in a real VS Code: code-server (installed by
  * scripts/install-e2e-tools.sh) driven through Debian's Chromium with playwright-core.
  *
- * Usage: node test/e2e/run.mjs [--vsix FILE] [--keep-profile]
+ * Usage: node test/e2e/run.mjs [--vsix FILE] [--keep-profile] [--scenario TEXT]
  *   --vsix FILE       extension package to test (default out/gradient-flow.vsix)
  *   --keep-profile    keep the temp folder with the workspace, profile and logs
+ *   --scenario TEXT   run only the scenarios whose name contains TEXT
  *
  * Each scenario gets a fresh profile and workspace, its own code-server and Chromium.
  * Screenshots and logs go to test-results/. The last line is `N passed, N failed`, and
@@ -16,26 +17,32 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProfile, installExtension, locateTools, startCodeServer } from './harness/codeServer.mjs';
+import { installLanguagePack } from './harness/languagePack.mjs';
 import { findProcesses, stopGroup } from './harness/processes.mjs';
 import { ScenarioAborted, TestReport } from './harness/report.mjs';
 import { formatSeconds } from './harness/wait.mjs';
 import { closeBrowser, launchBrowser } from './harness/workbench.mjs';
+import { koreanLocale } from './scenarios/koreanLocale.mjs';
+import { lifecycle } from './scenarios/lifecycle.mjs';
+import { quickFix } from './scenarios/quickFix.mjs';
 import { trainSeedModel } from './scenarios/trainSeedModel.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
-const SCENARIOS = [trainSeedModel];
+const SCENARIOS = [trainSeedModel, koreanLocale, quickFix, lifecycle];
 
 function parseArguments(args) {
-  const options = { vsix: path.join(REPO_ROOT, 'out', 'gradient-flow.vsix'), keepProfile: false };
+  const options = { vsix: path.join(REPO_ROOT, 'out', 'gradient-flow.vsix'), keepProfile: false, scenario: '' };
   for (let index = 0; index < args.length; index += 1) {
     const argument = args[index];
     if (argument === '--vsix' && index + 1 < args.length) {
       options.vsix = path.resolve(args[++index]);
     } else if (argument === '--keep-profile') {
       options.keepProfile = true;
+    } else if (argument === '--scenario' && index + 1 < args.length) {
+      options.scenario = args[++index];
     } else {
-      throw new Error(`Unknown argument "${argument}". Usage: node test/e2e/run.mjs [--vsix FILE] [--keep-profile]`);
+      throw new Error(`Unknown argument "${argument}". Usage: node test/e2e/run.mjs [--vsix FILE] [--keep-profile] [--scenario TEXT]`);
     }
   }
   return options;
@@ -59,6 +66,9 @@ async function runScenario(scenario, options, report) {
   try {
     const tools = await report.step('e2e tools are installed', () => locateTools());
     profile = createProfile(rootDir, { workspaceSettings: scenario.workspaceSettings });
+    if (scenario.languagePack) {
+      installLanguagePack(profile, scenario.languagePack);
+    }
     console.log(`    ${scenario.prepareWorkspace(profile.workspaceDir, REPO_ROOT)}`);
 
     extensionDir = await report.step('vsix installs into code-server', () => {
@@ -67,7 +77,9 @@ async function runScenario(scenario, options, report) {
       }
       return installExtension(tools, profile, options.vsix);
     });
-    server = await report.step('code-server starts on loopback', () => startCodeServer(tools, profile));
+    server = await report.step('code-server starts on loopback', () =>
+      startCodeServer(tools, profile, { locale: scenario.languagePack?.languageId }),
+    );
     console.log(`    code-server ${server.workbenchUrl} (pid ${server.child.pid})`);
     browser = await report.step('Chromium starts', () => launchBrowser());
 
@@ -149,7 +161,11 @@ async function main() {
     mkdirSync(RESULTS_DIR, { recursive: true });
     removeOldScreenshots();
     console.log(`End-to-end test of ${path.relative(REPO_ROOT, options.vsix)}`);
-    for (const scenario of SCENARIOS) {
+    const selected = SCENARIOS.filter((scenario) => scenario.name.includes(options.scenario));
+    if (selected.length === 0) {
+      throw new Error(`No scenario name contains "${options.scenario}". Names: ${SCENARIOS.map((scenario) => scenario.name).join('; ')}`);
+    }
+    for (const scenario of selected) {
       await runScenario(scenario, options, report);
     }
   } catch (error) {

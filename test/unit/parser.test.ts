@@ -756,9 +756,15 @@ describe('parser: static values', () => {
   }
 
   it('string escapes and prefixes decode', () => {
-    const spec = specOf(script().replace("Dense(64, activation='relu')", `Dense(64, activation="re" 'lu', name=r'a\\b')`));
+    const spec = specOf(script().replace("Dense(64, activation='relu')", `Dense(64, activation="re" 'lu', name=r'a.b')`));
     assert.equal(spec.layers[1].config.activation, 'relu');
-    assert.equal(spec.layers[1].name, 'a\\b');
+    assert.equal(spec.layers[1].name, 'a.b');
+  });
+
+  it('raw string keeps its backslash', () => {
+    // A backslash is not valid in a layer name, so the error quotes the decoded value.
+    const result = parse(script().replace("Dense(64, activation='relu')", `Dense(64, name=r'a\\b')`));
+    assert.match(describeDiagnostics(result), /`name='a\\\\b'`/);
   });
 
   it('cyclic names are not static', () => {

@@ -127,8 +127,9 @@ async function findFreePort() {
 /**
  * Starts code-server on 127.0.0.1 and waits until its health endpoint returns 200 OK.
  * Returns the child process and the workbench URL with the workspace folder open.
+ * `locale` sets the display language; it needs a language pack (see languagePack.mjs).
  */
-export async function startCodeServer(tools, profile, { startTimeoutMs = 60_000 } = {}) {
+export async function startCodeServer(tools, profile, { startTimeoutMs = 60_000, locale } = {}) {
   const port = await findFreePort();
   const args = [
     tools.entryScript,
@@ -140,6 +141,7 @@ export async function startCodeServer(tools, profile, { startTimeoutMs = 60_000 
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
+    ...(locale ? ['--locale', locale] : []),
     profile.workspaceDir,
   ];
 

@@ -1,0 +1,231 @@
+/**
+ * Scenario: a student starts training and closes the panel, starts again and presses the
+ * panel's Stop button, reloads the window, then starts a third time and presses Cancel on
+ * the progress notification. Each time the trainer process must be gone within seconds,
+ * the reloaded window must show the stopped run again, and the model file must end
+ * unchanged on disk and in the editor.
+ */
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findProcesses } from '../harness/processes.mjs';
+import { waitFor } from '../harness/wait.mjs';
+import {
+  clickEditorContextMenuEntry,
+  editorTabTitles,
+  findFrameContaining,
+  notificationTexts,
+  openFileWithQuickOpen,
+  openWorkbench,
+  waitInWebview,
+} from '../harness/workbench.mjs';
+
+const MODEL_FILE = 'lifecycle_model.py';
+const PANEL_TITLE = 'Gradient Flow';
+const CELL_SELECTOR = 'g.heatmap-row .heatmap-cell';
+const STOP_SELECTOR = 'button.stop-button';
+
+// From the click to the first heatmap cell; see trainSeedModel.mjs for the times measured.
+const FIRST_CELL_TIMEOUT_MS = 180_000;
+// The trainer stops after its current batch, a few milliseconds, or is killed after 5 s.
+const TRAINER_EXIT_TIMEOUT_MS = 15_000;
+const UI_TIMEOUT_MS = 30_000;
+
+export const lifecycle = {
+  name: 'close the panel, stop and cancel',
+
+  // Three epochs of the seed model take far longer than each step of this scenario, so
+  // every stop happens while training runs.
+  workspaceSettings: {
+    'gradientFlow.maxEpochs': 3,
+    'gradientFlow.backend': 'wasm',
+  },
+
+  prepareWorkspace(workspaceDir, repoRoot) {
+    const source = path.join(repoRoot, 'test', 'fixtures', 'parser', 'seed_model.py');
+    copyFileSync(source, path.join(workspaceDir, MODEL_FILE));
+    return `Workspace model: ${path.relative(repoRoot, source)} as ${MODEL_FILE}`;
+  },
+
+  async run({ page, server, extensionDir }, report) {
+    const trainerScript = path.join(extensionDir, 'dist', 'trainer.js');
+    const modelPath = path.join(new URL(server.workbenchUrl).searchParams.get('folder'), MODEL_FILE);
+    const original = readFileSync(modelPath);
+
+    await report.step('workbench opens the workspace', () => openWorkbench(page, server.workbenchUrl, MODEL_FILE));
+    await report.step('Quick Open opens the model', () => openFileWithQuickOpen(page, MODEL_FILE));
+
+    // 1. Closing the panel stops the run.
+    await startTraining(page, report, 'first run');
+    await report.check('one trainer process runs', () => expectTrainers(trainerScript, 1));
+    await report.step('closing the panel closes its tab', async () => {
+      await closePanelTab(page);
+      await waitFor(async () => !(await editorTabTitles(page)).some((title) => title.startsWith(PANEL_TITLE)), {
+        timeoutMs: UI_TIMEOUT_MS,
+        description: `no tab titled "${PANEL_TITLE}…"`,
+      });
+    });
+    await report.check('closing the panel ends the trainer', () => waitForNoTrainer(trainerScript));
+    await report.check('closing the panel reports the run as stopped', () =>
+      waitFor(async () => (await notificationTexts(page)).some((text) => /Training of .* stopped\./.test(text)), {
+        timeoutMs: UI_TIMEOUT_MS,
+        description: 'a "Training of … stopped." notification',
+        describeState: async () => `Notifications: ${JSON.stringify(await notificationTexts(page))}`,
+      }),
+    );
+
+    // 2. The panel's Stop button.
+    await report.step('model editor is focused again', () => focusModelEditor(page));
+    await startTraining(page, report, 'second run');
+    await report.step('Stop button is pressed', async () => {
+      const frame = await findFrameContaining(page, STOP_SELECTOR);
+      if (!frame) {
+        throw new Error(`No webview frame contains ${STOP_SELECTOR}.`);
+      }
+      await frame.locator(STOP_SELECTOR).click({ timeout: UI_TIMEOUT_MS });
+    });
+    await report.check('Stop ends the trainer', () => waitForNoTrainer(trainerScript));
+    await report.check('panel shows the run as stopped and keeps its heatmap', () =>
+      waitInWebview(
+        page,
+        CELL_SELECTOR,
+        (selector) => {
+          const status = document.querySelector('.run-status')?.textContent ?? '';
+          return /stopped/i.test(status) && document.querySelectorAll(selector).length > 0 ? status : undefined;
+        },
+        CELL_SELECTOR,
+        { timeoutMs: UI_TIMEOUT_MS, description: 'a stopped status above a non-empty heatmap' },
+      ),
+    );
+
+    // 3. A window reload restores the panel with the last run.
+    await report.step('window reloads', async () => {
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT_MS * 3 });
+    });
+    await report.check('reloaded window restores the stopped run', () =>
+      waitInWebview(
+        page,
+        CELL_SELECTOR,
+        (selector) => {
+          const status = document.querySelector('.run-status')?.textContent ?? '';
+          return /stopped/i.test(status) && document.querySelectorAll(selector).length > 0 ? status : undefined;
+        },
+        CELL_SELECTOR,
+        { timeoutMs: UI_TIMEOUT_MS * 2, description: 'the restored panel with a stopped status and a heatmap' },
+      ),
+    );
+
+    // 4. Cancel on the progress notification.
+    // The stopped run's panel stays open beside the editor and is reused.
+    await report.step('model editor is focused for the third run', () => focusModelEditor(page));
+    await startTraining(page, report, 'third run');
+    await report.step('Cancel is pressed on the progress notification', async () => {
+      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: `Training ${MODEL_FILE}` }).first();
+      await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      await toast.hover();
+      await toast.locator('.monaco-button', { hasText: /^Cancel$/ }).first().click({ timeout: UI_TIMEOUT_MS });
+    });
+    await report.check('Cancel ends the trainer', () => waitForNoTrainer(trainerScript));
+
+    // 5. A reload during training ends the trainer and restores the run so far.
+    await report.step('model editor is focused for the fourth run', () => focusModelEditor(page));
+    await startTraining(page, report, 'fourth run');
+    await report.step('window reloads during training', async () => {
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT_MS * 3 });
+    });
+    await report.check('reload during training ends the trainer', () => waitForNoTrainer(trainerScript));
+    await report.check('reloaded window shows the run as cut off', () =>
+      waitInWebview(
+        page,
+        CELL_SELECTOR,
+        (selector) => {
+          const status = document.querySelector('.run-status')?.textContent ?? '';
+          return /cut off|stopped/i.test(status) && document.querySelectorAll(selector).length > 0 ? status : undefined;
+        },
+        CELL_SELECTOR,
+        { timeoutMs: UI_TIMEOUT_MS * 2, description: 'the restored panel with the interrupted run and its heatmap' },
+      ).then((status) => console.log(`    restored status: "${status}"`)),
+    );
+
+    // 6. Nothing of this touched the student's file.
+    await report.check('model file is unchanged on disk', () => {
+      if (!readFileSync(modelPath).equals(original)) {
+        throw new Error(`${modelPath} changed during the scenario.`);
+      }
+    });
+    await report.check('model editor has no unsaved changes', async () => {
+      const dirty = await page.locator('.tabs-container .tab.dirty', { hasText: MODEL_FILE }).count();
+      if (dirty > 0) {
+        throw new Error(`The editor tab of ${MODEL_FILE} is marked dirty.`);
+      }
+    });
+  },
+};
+
+/** Runs "Train model" from the editor's context menu and waits for the first heatmap cell. */
+async function startTraining(page, report, label) {
+  await report.step(`${label}: context menu runs "Train model"`, () => runFromContextMenu(page, 'Train model'));
+  // A panel reused from the last run keeps its cells until the new run's state arrives, so
+  // the panel must also say it is training.
+  await report.step(`${label}: heatmap shows its first cell while training`, () =>
+    waitInWebview(page, CELL_SELECTOR, (selector) => document.querySelector(selector) !== null && document.querySelector('[data-state="training"]') !== null, CELL_SELECTOR, {
+      timeoutMs: FIRST_CELL_TIMEOUT_MS,
+      description: `a heatmap cell (${CELL_SELECTOR}) in a panel that is training`,
+      describeState: async () => `Notifications: ${JSON.stringify(await notificationTexts(page))}`,
+    }),
+  );
+}
+
+/**
+ * Clicks a context-menu entry of the editor. The workbench ignores a click that comes very
+ * soon after the menu opened and leaves the menu open, so when the menu is still there
+ * after the click, the entry is clicked again.
+ */
+async function runFromContextMenu(page, title) {
+  await clickEditorContextMenuEntry(page, title);
+  const entry = page.locator('.context-view .action-label', { hasText: title }).first();
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      await entry.waitFor({ state: 'hidden', timeout: 2_000 });
+      return;
+    } catch {
+      await entry.click({ timeout: UI_TIMEOUT_MS }).catch(() => {});
+    }
+  }
+  await entry.waitFor({ state: 'hidden', timeout: 2_000 });
+}
+
+/**
+ * Activates the model's own editor tab, so the context menu opens on its text. The panel's
+ * tab title also contains the file name, but only the editor tab names the resource.
+ */
+async function focusModelEditor(page) {
+  await page.locator(`.tabs-container .tab[data-resource-name="${MODEL_FILE}"]`).first().click({ timeout: UI_TIMEOUT_MS });
+  await page
+    .locator(`.editor-group-container.active .tabs-container .tab.active[data-resource-name="${MODEL_FILE}"]`)
+    .waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/** Clicks the close button of the panel's editor tab. */
+async function closePanelTab(page) {
+  const tab = page.locator('.tabs-container .tab', { hasText: PANEL_TITLE }).first();
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click({ timeout: UI_TIMEOUT_MS });
+}
+
+function expectTrainers(trainerScript, count) {
+  const running = findProcesses(trainerScript);
+  if (running.length !== count) {
+    throw new Error(`Expected ${count} trainer process(es), found ${running.length}: ${JSON.stringify(running)}`);
+  }
+}
+
+function waitForNoTrainer(trainerScript) {
+  return waitFor(() => findProcesses(trainerScript).length === 0, {
+    timeoutMs: TRAINER_EXIT_TIMEOUT_MS,
+    intervalMs: 100,
+    description: `no process running ${trainerScript}`,
+    describeState: async () => `Still running: ${JSON.stringify(findProcesses(trainerScript))}`,
+  });
+}
