@@ -1,7 +1,7 @@
 """Six ReLU hidden layers, the architecture of relu_fix.py, trained with a learning rate of 10: the numbers overflow to NaN within five steps.
 
-Train it and watch the loss: from 2.3 it jumps to several tens after the first step and then
-grows by many orders of magnitude with every step, because each step moves the weights a
+Train it and watch the loss: from 2.3 it jumps to several tens after the first step, and
+then it grows by many orders of magnitude with every step. Each step moves the weights a
 thousand times farther than the default learning rate of 0.01 would. The larger weights
 make larger outputs and larger gradients, which make the next step larger still. At the
 fifth step the outputs of a hidden layer exceed the largest float32 number: the loss and

@@ -8,7 +8,7 @@ export interface TrainingSettings {
   readonly seed: number | null;
   readonly samplesPerEpoch: number;
   readonly maxEpochs: number;
-  /** Estimated training memory, in MB, above which "Train model" asks before starting. */
+  /** Estimated training memory, in MB, above which "Train model" requests confirmation before starting. */
   readonly maxModelMemoryMB: number;
 }
 

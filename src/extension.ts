@@ -38,9 +38,11 @@ export function activate(context: vscode.ExtensionContext): void {
 
 /**
  * Ends the trainer process when the window reloads or closes, or the extension is disabled
- * or uninstalled. The trainer also exits by itself when its IPC channel to this process closes.
+ * or uninstalled, and stores the run for the restored panel. The trainer also exits by
+ * itself when its IPC channel to this process closes.
  */
-export function deactivate(): void {
-  activeController?.dispose();
+export async function deactivate(): Promise<void> {
+  const controller = activeController;
   activeController = undefined;
+  await controller?.shutDown();
 }

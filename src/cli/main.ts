@@ -44,7 +44,7 @@ function main(argv: readonly string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    // An unknown option or a missing value: say which, then how to call the CLI.
+    // An unknown option or a missing value: print which, then how to call the CLI.
     configureLocalization(undefined);
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage()}`);
     return Promise.resolve(2);
@@ -164,7 +164,7 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
   try {
     writeReport(finalState, args);
   } catch (error) {
-    // The statistics are gone once the CLI exits, so say where writing failed and why.
+    // The statistics are gone once the CLI exits, so report where writing failed and why.
     process.stderr.write(l10n.t('The report could not be written: {0}', error instanceof Error ? error.message : String(error)) + '\n');
     return 1;
   }

@@ -6,12 +6,12 @@
  * validation loss of 1e5 or more as exploding, and calls training unstable when accuracy
  * swings by 3% or more between epochs in a fifth of them. A NaN loss is the non-finite
  * rule's finding here. Tuned on MNIST, with the loss computed from the logits of the final
- * softmax as Keras does: a softmax regression (no hidden layer) with SGD at learning rates
- * 30 to 100 rose from 2.7 to tens within 50 steps and stayed there while accuracy stayed
- * near 80%. Six tanh layers at learning rate 1 rose from 2.3 to about 25. A deep ReLU model
- * mostly fails otherwise: SGD at 1 and 10 overflowed to NaN within 20 steps, and Adam at
- * 0.05 to 0.3 or RMSprop at 0.1 killed the ReLU units. No healthy case rose by more than
- * 0.13 above its lowest window median.
+ * softmax as Keras does. A softmax regression (no hidden layer) with SGD at learning rates
+ * 30 to 100 rose from 2.7 to tens within 50 steps, and it stayed there while accuracy
+ * stayed near 80%. Six tanh layers with SGD at 1 rose from 2.3 to about 25. Deep ReLU
+ * models mostly fail otherwise: SGD at 1 and 10 overflowed to NaN within 20 steps, and
+ * Adam at 0.05 to 0.3 or RMSprop at 0.1 killed the ReLU units. No healthy case rose by
+ * more than 0.13 above its lowest window median.
  */
 import * as l10n from '@vscode/l10n';
 import type { Evidence, Finding, FixKind } from '../common/findings';

@@ -40,7 +40,7 @@ export function diagnoseNonFinite(context: DiagnosisContext): Finding | undefine
     );
   }
 
-  // Raw 0–255 pixels overflow at learning rates that train scaled inputs well: SGD at 0.1 on six ReLU layers did.
+  // Raw 0–255 pixels overflow where scaled ones train: six ReLU layers at SGD 0.1 went NaN at step 4 on raw pixels and trained at 0.3 on scaled ones.
   const rawPixels = context.spec.dataset.pixelDivisor === 1;
   const explanation = [
     l10n.t({

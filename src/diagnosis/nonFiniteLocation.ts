@@ -56,9 +56,9 @@ function hasBadActivations(layer: LayerStatistics): boolean {
 
 /**
  * NaN norms are normal for layers without weights, so only counted entries and the output
- * gradient count. The output gradient of the last layer does not: for a final softmax the
- * trainer computes its ∂L/∂p from the logits, and that is +∞ on finite steps once a label's
- * probability falls below about e^−88, although the gradient the loss sends on is finite.
+ * gradient count. The last layer's output gradient is left out. For a final softmax the
+ * trainer computes that ∂L/∂p from the logits, and it is +∞ on finite steps once a label's
+ * probability falls below about e^−88. The gradient the loss sends on stays finite.
  */
 function hasBadGradients(layer: LayerStatistics, isLast: boolean): boolean {
   return layer.gradNonFinite > 0 || (!isLast && !Number.isFinite(layer.outputGradNorm));

@@ -6,7 +6,7 @@
  * does not converge when its accuracy stays below 70% after 30% of the epochs, or when
  * no epoch improves accuracy by 1%. This rule looks at the distance from chance instead,
  * after STALL_MIN_EXAMPLES, so it can speak within the first epoch. Tuned on MNIST: stuck
- * models (dead ReLU layers, vanishing gradients, a learning rate of 1e-5) stayed at 7–13%
+ * models (dead ReLU layers, vanishing gradients, a learning rate of 1e-5) stayed at 7–11%
  * batch accuracy, while the slowest healthy model passed 40% by then. Each of those gets
  * a more specific finding, so this one speaks only for a stall without one, such as two
  * sigmoid layers with SGD, which are still at 10–21% after 16,000 examples.

@@ -8,7 +8,7 @@ const MAX_DESCRIPTION = 200;
 
 /**
  * Describes `value` in at most about MAX_DESCRIPTION characters without serializing all of it.
- * It never throws, whatever the value holds (cycles, getters that throw, huge strings).
+ * It never throws, whatever the value contains (cycles, getters that throw, huge strings).
  */
 export function describeRejectedMessage(value: unknown): string {
   try {

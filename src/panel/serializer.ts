@@ -8,8 +8,12 @@ import type { Logger } from '../logger';
 import { deserializePanelState, LAST_RUN_STATE_KEY, serializePanelState } from './serializerState';
 import { TrainingPanel } from './trainingPanel';
 
-/** Shortest interval between two saves of a run in progress. */
-const SAVE_INTERVAL_MS = 10_000;
+/**
+ * Shortest interval between two saves of a run in progress. A reload in VS Code for the Web
+ * (code-server 4.139) ends the extension host after its storage channel has closed, so a
+ * save in `deactivate` cannot be relied on there. A reload loses at most this much of the run.
+ */
+const SAVE_INTERVAL_MS = 2_000;
 
 /**
  * Registers the serializer for the training panel. `restore` receives each panel VS Code
@@ -44,30 +48,38 @@ export class LastRunStore implements vscode.Disposable {
     return state;
   }
 
+  /** Saves `state`, a run in progress no sooner than SAVE_INTERVAL_MS after the last save. */
   save(state: PanelState): void {
-    if (state.kind === 'training' && Date.now() - this.lastSave < SAVE_INTERVAL_MS) {
+    const wait = SAVE_INTERVAL_MS - (Date.now() - this.lastSave);
+    if (state.kind === 'training' && wait > 0) {
       this.waiting = state;
-      this.timer ??= setTimeout(() => this.saveWaiting(), SAVE_INTERVAL_MS - (Date.now() - this.lastSave));
+      this.timer ??= setTimeout(() => void this.saveWaiting(), wait);
       return;
     }
-    this.write(state);
+    void this.write(state);
   }
 
-  /** Writes a state still waiting for its interval, for shutdown. */
+  /**
+   * Writes `state` at once and resolves when the storage has it. `deactivate` awaits this,
+   * because the extension host may end right after deactivation.
+   */
+  saveNow(state: PanelState): Promise<void> {
+    return this.write(state);
+  }
+
+  /** Writes a state still waiting for its interval. */
   dispose(): void {
-    this.saveWaiting();
+    void this.saveWaiting();
   }
 
-  private saveWaiting(): void {
+  private saveWaiting(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const state = this.waiting;
-    if (state) {
-      this.write(state);
-    }
+    return state ? this.write(state) : Promise.resolve();
   }
 
-  private write(state: PanelState): void {
+  private async write(state: PanelState): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.waiting = undefined;
@@ -77,8 +89,15 @@ export class LastRunStore implements vscode.Disposable {
     if (text === undefined) {
       return;
     }
-    this.storage.update(LAST_RUN_STATE_KEY, text).then(undefined, (error: unknown) =>
-      this.logger.warn('Panel', `Saving the last run's state failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    try {
+      await this.storage.update(LAST_RUN_STATE_KEY, text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      try {
+        this.logger.warn('Panel', `Saving the last run's state failed: ${reason}`);
+      } catch {
+        // During shutdown the log channel may be closed as well; nothing is left to tell.
+      }
+    }
   }
 }

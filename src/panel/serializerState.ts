@@ -2,9 +2,10 @@
  * The last run's panel state as it is kept in the workspace storage, so a panel restored
  * after a window reload shows it again. Pure: no `vscode` import, tested in Node.
  *
- * The stored form is JSON text of at most MAX_STORED_CHARACTERS characters. NaN and
- * ±Infinity, which JSON cannot hold, are written as `{"$nonFinite": "NaN"}` objects. A
- * string in the state (a file or layer name) therefore never turns into a number.
+ * The stored form is JSON text of at most MAX_STORED_CHARACTERS characters, with numbers
+ * rounded to STORED_DIGITS significant digits. NaN and ±Infinity, which JSON cannot hold,
+ * are written as `{"$nonFinite": "NaN"}` objects. A string in the state (a file or layer
+ * name) therefore never turns into a number.
  */
 import * as l10n from '@vscode/l10n';
 import type { PanelState, RunSnapshot } from '../common/runState';
@@ -17,8 +18,11 @@ export const LAST_RUN_STATE_KEY = 'gradientFlow.lastRunState';
 /** Samples kept per run in storage; the display keeps up to 2,000 while the run is live. */
 export const STORED_SAMPLES = 500;
 
-/** Upper bound on the stored JSON, about 2 MB; samples are merged further until it fits. */
-export const MAX_STORED_CHARACTERS = 2_000_000;
+/** Upper bound on the stored JSON, about 1 MB; samples are merged further until it fits. */
+export const MAX_STORED_CHARACTERS = 1_000_000;
+
+/** Significant digits of stored numbers: the panel shows at most four. */
+const STORED_DIGITS = 6;
 
 const FORMAT_VERSION = 1;
 const NON_FINITE_KEY = '$nonFinite';
@@ -63,8 +67,8 @@ function samplesThatFit(state: Exclude<PanelState, { kind: 'idle' }>): number {
 /**
  * Reads a stored state. Returns undefined for anything that is not a state this version
  * wrote: other versions, damaged text, wrong shapes. A run that was still training when
- * it was stored was cut off by a reload or a closed window, so it comes back as failed
- * with a message that says so, keeping its statistics.
+ * it was stored was cut off by a reload or a closed window, so it comes back as failed,
+ * with a message stating this, and keeps its statistics.
  */
 export function deserializePanelState(stored: unknown): PanelState | undefined {
   if (typeof stored !== 'string' || stored.length > MAX_STORED_CHARACTERS) {
@@ -178,13 +182,22 @@ function isSample(value: unknown, layers: readonly unknown[]): boolean {
 }
 
 function encodeNonFinite(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE_KEY]: String(value) } : value;
+  if (typeof value !== 'number' || Number.isInteger(value)) {
+    return value;
+  }
+  return Number.isFinite(value) ? Number(value.toPrecision(STORED_DIGITS)) : { [NON_FINITE_KEY]: String(value) };
 }
 
 function decodeNonFinite(_key: string, value: unknown): unknown {
   if (isRecord(value) && Object.keys(value).length === 1 && NON_FINITE_KEY in value) {
-    const name = value[NON_FINITE_KEY];
-    return name === 'Infinity' ? Infinity : name === '-Infinity' ? -Infinity : NaN;
+    switch (value[NON_FINITE_KEY]) {
+      case 'Infinity':
+        return Infinity;
+      case '-Infinity':
+        return -Infinity;
+      default:
+        return NaN;
+    }
   }
   return value;
 }

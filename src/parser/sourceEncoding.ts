@@ -31,7 +31,7 @@ const PYTHON_ENCODING_NAMES: Readonly<Record<string, string>> = {
 /**
  * Decodes a model file. A byte order mark selects UTF-8, UTF-16LE or UTF-16BE and is
  * dropped. Otherwise the text is UTF-8 unless a PEP 263 declaration names another encoding
- * the runtime knows. Bytes that are not valid UTF-8 become U+FFFD, as in VS Code, with a
+ * the runtime supports. Bytes that are not valid UTF-8 become U+FFFD, as in VS Code, with a
  * warning because Python rejects such a file.
  */
 export function decodeModelFile(bytes: Uint8Array): DecodedSource {
@@ -54,7 +54,7 @@ export function decodeModelFile(bytes: Uint8Array): DecodedSource {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
   } catch {
     if (bytes.includes(0)) {
-      // Binary content: the parser reports the NUL byte, which says more than an encoding warning.
+      // Binary content: the parser reports the NUL byte, which is more precise than an encoding warning.
       return { text: new TextDecoder('utf-8').decode(bytes), encoding: 'utf-8' };
     }
     const offset = firstInvalidUtf8Offset(bytes);

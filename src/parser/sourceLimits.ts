@@ -1,5 +1,5 @@
 /**
- * Checks that run before @lezer/python sees the text: content that is not a Python script
+ * Checks that run before @lezer/python parses the text: content that is not a Python script
  * at all, or that would keep the extension host busy for seconds, gets one clear diagnostic
  * in place of a long list of syntax errors.
  */

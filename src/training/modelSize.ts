@@ -22,7 +22,7 @@ const MNIST_TRAIN_EXAMPLES = 60_000;
 const MNIST_BYTES = 70_000 * 785 + 11_600_000;
 
 /**
- * Copies of each layer output one training step holds at its peak: the output, the
+ * Copies of each layer output one training step keeps at its peak: the output, the
  * pre-activation and the probed output of the forward pass, and their gradients. The
  * factor is an estimate, rounded up from tf.profile of one statistics step of the
  * six-layer sigmoid MNIST model (wasm backend, Node 20): 5.5 copies at batch size 256,

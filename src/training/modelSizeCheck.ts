@@ -1,6 +1,6 @@
 /**
- * The question "Train model" asks before starting a model whose estimated memory exceeds
- * the `gradientFlow.maxModelMemoryMB` setting.
+ * The confirmation "Train model" requests before starting a model whose estimated memory
+ * exceeds the `gradientFlow.maxModelMemoryMB` setting.
  */
 import * as vscode from 'vscode';
 import type { ModelSpec } from '../common/modelSpec';

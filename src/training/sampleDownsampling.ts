@@ -20,7 +20,7 @@ export type DownsampleResult =
 
 /** The merging state of one run. */
 export class SampleDownsampler {
-  /** Raw samples each kept sample stands for; doubles at every compaction. */
+  /** Raw samples merged into each shown sample; doubles at every compaction. */
   private stride = 1;
   private pending: StatisticsSample[] = [];
 
@@ -30,13 +30,13 @@ export class SampleDownsampler {
     }
   }
 
-  /** Raw samples per kept sample. */
+  /** Raw samples per shown sample. */
   get samplesPerColumn(): number {
     return this.stride;
   }
 
-  /** Adds one sample from the trainer to `kept`, the samples shown so far. */
-  add(kept: readonly StatisticsSample[], sample: StatisticsSample): DownsampleResult {
+  /** Adds one sample from the trainer to `shown`, the samples shown so far. */
+  add(shown: readonly StatisticsSample[], sample: StatisticsSample): DownsampleResult {
     this.pending.push(sample);
     if (this.pending.length < this.stride) {
       return { kind: 'pending' };
@@ -44,11 +44,11 @@ export class SampleDownsampler {
 
     const merged = mergeSamples(this.pending);
     this.pending = [];
-    if (kept.length + 1 < this.maxSamples) {
+    if (shown.length + 1 < this.maxSamples) {
       return { kind: 'appended', sample: merged };
     }
     this.stride *= 2;
-    return { kind: 'compacted', samples: mergeNeighbours([...kept, merged]) };
+    return { kind: 'compacted', samples: mergeNeighbours([...shown, merged]) };
   }
 
   /**

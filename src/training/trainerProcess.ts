@@ -16,14 +16,14 @@ const STDERR_LINES_KEPT = 20;
 const STDERR_LINE_LENGTH = 1000;
 
 /**
- * How V8 and Node announce what ended a process on stderr: "FATAL ERROR: Reached heap
- * limit Allocation failed - JavaScript heap out of memory", or the heading of an uncaught
+ * Headings V8 and Node write on stderr when a process ends abnormally: "FATAL ERROR:
+ * Reached heap limit Allocation failed - JavaScript heap out of memory", or an uncaught
  * exception such as "Error: Cannot find module ...". A stack trace follows and can push
- * it out of the tail, so the first such line is kept apart.
+ * the heading out of the tail, so the first such line is kept apart.
  */
 const FATAL_LINE = /^FATAL ERROR:|^# Fatal error|out of memory|^\w*Error( \[\w+\])?: /i;
 
-/** Lines of a native stack trace (` 3: 0xb78db3 node::...`), which say nothing to a student. */
+/** Lines of a native stack trace (` 3: 0xb78db3 node::...`), which mean nothing to a student. */
 const NATIVE_FRAME_LINE = /^\s*\d+: 0x[0-9a-f]+/i;
 
 export interface TrainerExit {
@@ -31,7 +31,7 @@ export interface TrainerExit {
   readonly signal: NodeJS.Signals | null;
   /** The last lines the process wrote to stderr, for reporting a crash. */
   readonly stderrTail: readonly string[];
-  /** Why the process could not be started, when it never ran. */
+  /** The reason the process could not be started, when it never ran. */
   readonly spawnError?: string;
   /** The first line naming a fatal error or uncaught exception, such as a heap out-of-memory report. */
   readonly fatalError?: string;
@@ -92,10 +92,10 @@ export class TrainerProcess {
         this.flushStderr();
         resolve({ code, signal, stderrTail: [...this.stderrTail], spawnError, fatalError: this.fatalError });
       };
-      // 'close' comes after 'exit' once stderr has ended, so the tail holds the last words of a crash.
+      // 'close' comes after 'exit' once stderr has ended, so the tail contains the last words of a crash.
       this.child.on('close', (code, signal) => finish(code, signal));
-      // 'error' also reports a failed send or kill of a process that is still running; only
-      // a process that never started (no pid) is finished here, the others end with 'exit'.
+      // 'error' also reports a failed send or kill of a process that is still running. Only
+      // a process that never started (no pid) is finished here; the others end with 'close'.
       this.child.on('error', (error) => {
         if (this.child.pid === undefined) {
           finish(null, null, error.message);

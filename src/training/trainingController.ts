@@ -165,15 +165,23 @@ export class TrainingController implements vscode.Disposable {
     this.session?.stop();
   }
 
+  /**
+   * Ends the trainer and stores how far the run got, so the panel restored after a window
+   * reload shows it. Resolves once the storage has the state; `deactivate` awaits it.
+   */
+  async shutDown(): Promise<void> {
+    const session = this.session;
+    session?.kill();
+    if (session) {
+      await this.lastRun.saveNow(session.state);
+    }
+  }
+
   dispose(): void {
     if (this.disposed) {
       return;
     }
     this.disposed = true;
-    // A window reload or shutdown ends the run; store how far it got so the restored panel shows it.
-    if (this.session) {
-      this.lastRun.save(this.session.state);
-    }
     this.lastRun.dispose();
     this.session?.kill();
     this.panel?.dispose();
@@ -223,15 +231,14 @@ export class TrainingController implements vscode.Disposable {
         // A replaced session may still report while it stops; only the current one reaches the panel.
         onState: (state) => {
           if (this.session === session) {
-            this.lastRun.save(state);
+            void this.lastRun.saveNow(state);
             this.panel?.refresh();
           }
         },
         onUpdate: (update) => {
           if (this.session === session) {
-            if (update.type === 'epoch') {
-              this.lastRun.save(session.state);
-            }
+            // Throttled by the store: one save per few seconds at most.
+            this.lastRun.save(session.state);
             this.panel?.postUpdate(update);
             this.insights.observe(update, session.state);
           }
@@ -290,7 +297,7 @@ export class TrainingController implements vscode.Disposable {
     return this.panel;
   }
 
-  /** The running or last session's state, else a restored one, else idle. */
+  /** Returns the running or last session's state, else a restored one, else idle. */
   private displayedState(): PanelState {
     return this.session ? this.insights.decorate(this.session.state) : (this.restoredState ?? { kind: 'idle' });
   }

@@ -74,7 +74,7 @@ export class TrainingSession {
 
   /**
    * Notes that the model file changed after training started. The run goes on with the
-   * text it started with, and the panel says so.
+   * text it started with, and the panel shows this.
    */
   markSourceChanged(): void {
     const state = this.current;
@@ -182,7 +182,7 @@ export class TrainingSession {
   }
 
   /**
-   * Turns an exit without a final message into a failure that says how the process ended.
+   * Turns an exit without a final message into a failure that states how the process ended.
    * The statistics received so far stay in the failed state, so the panel keeps them.
    */
   private settle(exit: TrainerExit): PanelState {

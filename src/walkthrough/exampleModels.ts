@@ -32,7 +32,7 @@ export const EXAMPLE_MODELS: readonly ExampleModel[] = [
     fileName: 'exploding_lr.py',
     trainedContextKey: 'gradientFlow.walkthrough.trainedExplodingLr',
     title: () => vscode.l10n.t('A learning rate that is too high'),
-    description: () => vscode.l10n.t('Steps far too large: the loss jumps, and the gradients die or turn into NaN.'),
+    description: () => vscode.l10n.t('Steps far too large: the loss grows with every step until it overflows to NaN.'),
   },
 ];
 

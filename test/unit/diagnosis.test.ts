@@ -155,7 +155,7 @@ describe('diagnosis', () => {
       assert.deepEqual(locateNonFinite(sample), { trackedIndex: 2, cause: 'gradients' });
     });
 
-    it('ignores an infinite ∂L/∂p of the output layer', () => {
+    it('skips the output layer\'s infinite ∂L/∂p', () => {
       // The softmax layer's ∂L/∂p is +∞ on finite steps once a label's probability is below e^−88.
       const sample = withLayers((layer) => {
         if (layer === 3) {
@@ -167,7 +167,7 @@ describe('diagnosis', () => {
       assert.deepEqual(locateNonFinite(sample), { trackedIndex: 1, cause: 'gradients' });
     });
 
-    it('finds nothing when only the output layer\'s ∂L/∂p is infinite', () => {
+    it('finds nothing for an infinite output ∂L/∂p', () => {
       const sample = withLayers((layer) => (layer === 3 ? { outputGradNorm: Infinity } : {}));
 
       assert.equal(locateNonFinite(sample), undefined);
@@ -238,13 +238,13 @@ describe('diagnosis', () => {
       assert.deepEqual(diagnose(spec, run)[0].fixes, ['insertBatchNormalization']);
     });
 
-    it('offers only batch normalization to a ReLU model with BatchNormalization', () => {
+    it('offers no relu to ReLU with BatchNormalization', () => {
       const { spec, run } = syntheticRun({ ...vanishingRun(20, () => 1e-3), hiddenActivation: 'relu', batchNormalization: true });
 
       assert.deepEqual(diagnose(spec, run)[0].fixes, ['insertBatchNormalization']);
     });
 
-    it('offers only batch normalization to an ELU model', () => {
+    it('offers no relu to an ELU model', () => {
       const { spec, run } = syntheticRun({ ...vanishingRun(20, () => 1e-3), hiddenActivation: 'elu' });
 
       assert.deepEqual(diagnose(spec, run)[0].fixes, ['insertBatchNormalization']);
@@ -256,7 +256,7 @@ describe('diagnosis', () => {
       assert.deepEqual(diagnose(spec, run)[0].fixes, ['reluHiddenActivations', 'insertBatchNormalization']);
     });
 
-    it('compares Dense layers only, not BatchNormalization rows', () => {
+    it('compares Dense layers, not BatchNormalization', () => {
       const { spec, run } = syntheticRun({ ...vanishingRun(20, () => 1e-3), batchNormalization: true });
       const [finding] = diagnose(spec, run);
 

@@ -30,7 +30,7 @@ const fixture = (name: string): ModelSpec => parseFile(path.join(FIXTURES, name)
 const specIndexOf = (spec: ModelSpec, name: string): number => spec.layers.findIndex((layer) => layer.name === name);
 
 describe('diagnosis of real training runs', function () {
-  // Two full epochs of 1,500 steps, twelve of 500 and one that stops at step 5.
+  // Two full epochs of 1,500 steps, twelve of 500, and two runs that overflow within five steps.
   this.timeout(600_000);
 
   describe('classroom sigmoid model, full split', () => {
@@ -321,6 +321,17 @@ describe('diagnosis of real training runs', function () {
 
     it('gets no findings while it learns', () => {
       assert.deepEqual(kinds(trained.findings), []);
+    });
+  });
+
+  describe('raw pixels into ReLU layers at learning rate 0.1', () => {
+    it('offers to scale the inputs for NaN', async () => {
+      // The file trains at the default learning rate, so this run sets 0.1 on the spec.
+      const spec = fixture('raw_pixels_relu.py');
+      const optimizer = { ...spec.compile.optimizer, learningRate: 0.1 };
+      const trained = await trainSpec({ ...spec, compile: { ...spec.compile, optimizer } }, SUBSET);
+
+      assert.deepEqual(findingOf(trained.findings, 'nonFinite').fixes, ['scaleInputs', 'lowerLearningRate', 'addGradientClipping']);
     });
   });
 

@@ -93,7 +93,7 @@ describe('lifecycle: sample downsampling', () => {
 
   it('shows the last partial group at the end', () => {
     // By step 2,000 with a limit of 100, each kept sample covers 32 steps; the last group
-    // holds steps 1,984 to 2,000 and is still incomplete.
+    // contains steps 1,984 to 2,000 and is still incomplete.
     assert.equal(feed(2001, 100).at(-1)?.step, 1984);
   });
 

@@ -64,6 +64,12 @@ describe('lifecycle: stored panel state', () => {
     assert.deepEqual([sample?.loss, sample?.layers[0].weightGradNorm, sample?.layers[0].updateRatio], [NaN, Infinity, -Infinity]);
   });
 
+  it('numbers keep six significant digits', () => {
+    const original = run(1, 1);
+    const restored = roundTrip({ kind: 'finished', run: { ...original, samples: [{ ...original.samples[0], loss: Math.PI }] }, stopped: false });
+    assert.equal(restored?.kind === 'finished' ? restored.run.samples[0].loss : undefined, 3.14159);
+  });
+
   it('a layer named NaN stays a string', () => {
     const restored = roundTrip({ kind: 'finished', run: run(1, 1, ['NaN']), stopped: false });
     assert.equal(restored?.kind === 'finished' ? restored.run.layers[0].name : undefined, 'NaN');
@@ -96,7 +102,8 @@ describe('lifecycle: stored panel state', () => {
 
   it('wide model is stored within the size bound', () => {
     const stored = serializePanelState({ kind: 'finished', run: run(2000, 200), stopped: false }) ?? '';
-    assert.ok(stored.length > 0 && stored.length <= MAX_STORED_CHARACTERS, `${stored.length} characters`);
+    assert.ok(stored.length > 0, 'nothing was stored');
+    assert.ok(stored.length <= MAX_STORED_CHARACTERS, `${stored.length} characters`);
   });
 
   it('damaged text is ignored', () => {

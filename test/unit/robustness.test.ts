@@ -17,7 +17,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SEED_MODEL = readFileSync(path.join(ROOT, 'test/fixtures/parser/seed_model.py'), 'utf8');
 
-/** The seed model's 1-based line of the given text, for expectations that follow the file. */
+/** Returns the 1-based line of `needle` in `text`, for expectations that follow the file. */
 function lineOf(text: string, needle: string): number {
   const index = text.indexOf(needle);
   assert.ok(index >= 0, `"${needle}" not in the text`);
@@ -36,7 +36,7 @@ function listDiagnostics(result: ParseResult): string {
   return result.diagnostics.map((d) => `${d.severity} ${d.code} line ${d.range.startLine + 1}: ${d.message}`).join('\n');
 }
 
-/** Mulberry32: a small seeded generator, so every fuzz run sees the same mutations. */
+/** Returns Mulberry32, a small seeded generator, so every fuzz run makes the same mutations. */
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -311,7 +311,7 @@ describe('robustness: command line', function () {
     writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]));
     const result = runCli(['train', file, '--report', path.join(folder, 'binary.html')]);
     assert.equal(result.status, 2);
-    // The PNG signature holds CR LF and LF, so its first NUL byte is on line 3.
+    // The PNG signature contains CR LF and LF, so its first NUL byte is on line 3.
     assert.match(result.stderr, /binary\.py:3:\d+: error: .*NUL byte/);
     assert.ok(!hasStackTrace(result.stderr), result.stderr);
   });

@@ -177,7 +177,7 @@ describe('security: model file strings', function () {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** A script whose statements, if anything ran them, would create files in `scratch`. */
+  /** Returns a script whose statements, if anything ran them, would create files in `scratch`. */
   function hostileScript(): string {
     const canary = (name: string): string => path.join(scratch, name);
     return [

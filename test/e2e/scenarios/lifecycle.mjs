@@ -76,6 +76,46 @@ export const lifecycle = {
     // 2. The panel's Stop button.
     await report.step('model editor is focused again', () => focusModelEditor(page));
     await startTraining(page, report, 'second run');
+
+    // A second "Train model" while one runs asks first; Cancel keeps the first run.
+    const firstPid = findProcesses(trainerScript)[0]?.pid;
+    await report.step('model editor is focused while training', () => focusModelEditor(page));
+    await report.step('second "Train model" asks in a modal dialog', async () => {
+      await runFromContextMenu(page, 'Train model');
+      await page.locator('.monaco-dialog-box', { hasText: 'A model is already training' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    });
+    await report.step('Cancel in the dialog keeps the run', async () => {
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Cancel$/ }).click({ timeout: UI_TIMEOUT_MS });
+      await page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+      const running = findProcesses(trainerScript).map((entry) => entry.pid);
+      if (running.length !== 1 || running[0] !== firstPid) {
+        throw new Error(`Expected trainer ${firstPid} alone, found ${JSON.stringify(running)}`);
+      }
+    });
+    await report.step('Stop and Train replaces the run with a new trainer', async () => {
+      await focusModelEditor(page);
+      await runFromContextMenu(page, 'Train model');
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop and Train' }).click({ timeout: UI_TIMEOUT_MS });
+      await waitFor(
+        () => {
+          const running = findProcesses(trainerScript).map((entry) => entry.pid);
+          return running.length === 1 && running[0] !== firstPid;
+        },
+        {
+          timeoutMs: TRAINER_EXIT_TIMEOUT_MS,
+          intervalMs: 100,
+          description: `one trainer other than ${firstPid}`,
+          describeState: async () => `Running: ${JSON.stringify(findProcesses(trainerScript))}`,
+        },
+      );
+    });
+    await report.step('replacing run shows its first cell while training', () =>
+      waitInWebview(page, CELL_SELECTOR, (selector) => document.querySelector(selector) !== null && document.querySelector('[data-state="training"]') !== null, CELL_SELECTOR, {
+        timeoutMs: FIRST_CELL_TIMEOUT_MS,
+        description: `a heatmap cell (${CELL_SELECTOR}) in a panel that is training`,
+      }),
+    );
+
     await report.step('Stop button is pressed', async () => {
       const frame = await findFrameContaining(page, STOP_SELECTOR);
       if (!frame) {
@@ -98,10 +138,7 @@ export const lifecycle = {
     );
 
     // 3. A window reload restores the panel with the last run.
-    await report.step('window reloads', async () => {
-      await page.reload();
-      await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT_MS * 3 });
-    });
+    await report.step('Developer: Reload Window reloads the window', () => reloadWindow(page));
     await report.check('reloaded window restores the stopped run', () =>
       waitInWebview(
         page,
@@ -130,10 +167,32 @@ export const lifecycle = {
     // 5. A reload during training ends the trainer and restores the run so far.
     await report.step('model editor is focused for the fourth run', () => focusModelEditor(page));
     await startTraining(page, report, 'fourth run');
-    await report.step('window reloads during training', async () => {
-      await page.reload();
-      await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT_MS * 3 });
+    // The run is saved every 2 s while it trains; by the second epoch (1,500 steps later)
+    // the saved state contains samples.
+    // An edit while training leaves the run alone, and the panel shows that the file changed.
+    await report.step('an edit to the model during training', async () => {
+      await focusModelEditor(page);
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 40, y: 10 } });
+      await page.keyboard.type('x');
     });
+    await report.check('panel says the file changed since training started', () =>
+      waitInWebview(page, CELL_SELECTOR, (name) => (document.querySelector('.run-facts')?.textContent ?? '').includes(`${name} was edited after training started`), MODEL_FILE, {
+        timeoutMs: UI_TIMEOUT_MS,
+        description: 'the "was edited after training started" note in the panel',
+      }),
+    );
+    await report.step('the edit is undone', async () => {
+      await focusModelEditor(page);
+      await page.keyboard.press('Control+Z');
+      await page.locator(`.tabs-container .tab.dirty[data-resource-name="${MODEL_FILE}"]`).waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+    });
+    await report.step('fourth run reaches its second epoch', () =>
+      waitInWebview(page, CELL_SELECTOR, () => /\b2\s*\/\s*3\b/.test(document.querySelector('.epoch-counter')?.textContent ?? ''), undefined, {
+        timeoutMs: FIRST_CELL_TIMEOUT_MS,
+        description: 'the epoch counter at 2 / 3',
+      }),
+    );
+    await report.step('Developer: Reload Window reloads during training', () => reloadWindow(page));
     await report.check('reload during training ends the trainer', () => waitForNoTrainer(trainerScript));
     await report.check('reloaded window shows the run as cut off', () =>
       waitInWebview(
@@ -141,7 +200,7 @@ export const lifecycle = {
         CELL_SELECTOR,
         (selector) => {
           const status = document.querySelector('.run-status')?.textContent ?? '';
-          return /cut off|stopped/i.test(status) && document.querySelectorAll(selector).length > 0 ? status : undefined;
+          return /cut off/i.test(status) && document.querySelectorAll(selector).length > 0 ? status : undefined;
         },
         CELL_SELECTOR,
         { timeoutMs: UI_TIMEOUT_MS * 2, description: 'the restored panel with the interrupted run and its heatmap' },
@@ -167,7 +226,7 @@ export const lifecycle = {
 async function startTraining(page, report, label) {
   await report.step(`${label}: context menu runs "Train model"`, () => runFromContextMenu(page, 'Train model'));
   // A panel reused from the last run keeps its cells until the new run's state arrives, so
-  // the panel must also say it is training.
+  // the panel must also show that it is training.
   await report.step(`${label}: heatmap shows its first cell while training`, () =>
     waitInWebview(page, CELL_SELECTOR, (selector) => document.querySelector(selector) !== null && document.querySelector('[data-state="training"]') !== null, CELL_SELECTOR, {
       timeoutMs: FIRST_CELL_TIMEOUT_MS,
@@ -194,6 +253,23 @@ async function runFromContextMenu(page, title) {
     }
   }
   await entry.waitFor({ state: 'hidden', timeout: 2_000 });
+}
+
+/**
+ * Runs "Developer: Reload Window" from the Command Palette, the workbench's own reload that
+ * saves the open editors first, and waits for the new page.
+ */
+async function reloadWindow(page) {
+  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  await input.fill('>Developer: Reload Window');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  const loaded = page.waitForEvent('load', { timeout: UI_TIMEOUT_MS * 3 });
+  await page.keyboard.press('Enter');
+  await loaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT_MS * 3 });
 }
 
 /**
