@@ -108,7 +108,7 @@ export class RunInsights implements vscode.Disposable {
     const trainAgain = vscode.l10n.t('Train again and compare');
     const choice = await vscode.window.showInformationMessage(
       vscode.l10n.t({
-        message: 'Applied: {0}. Train {1} again with the same seed and compare it with the last run?',
+        message: 'Applied: {0}. Train {1} again with the same seed and compare it with the previous run?',
         args: [fixLabel(fix), path.basename(uri.path)],
         comment: ['{0} names the change, such as "Use relu in the hidden layers". {1} is the model file name.'],
       }),

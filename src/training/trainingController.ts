@@ -147,7 +147,7 @@ export class TrainingController implements vscode.Disposable {
   async trainAgainAndCompare(): Promise<PanelState | undefined> {
     const uri = this.sessionUri;
     if (!uri || !this.session) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Train a model first. Train again and compare then trains the same file again and shows both runs side by side.'));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Train a model first. "Train again and compare" then trains the same file again and shows both runs side by side.'));
       return undefined;
     }
     if (this.session.isRunning && !(await this.confirmReplaceRun(path.basename(uri.path)))) {
