@@ -13,7 +13,7 @@ const common = {
   bundle: true,
   minify: production,
   sourcemap: !production,
-  logLevel: 'info',
+  logLevel: 'warning',
   legalComments: 'linked',
 };
 

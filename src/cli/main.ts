@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPanelStrings } from '../common/panelStrings';
+import type { ModelSpec } from '../common/modelSpec';
 import type { PanelState } from '../common/runState';
 import type { BackendPreference } from '../common/trainerProtocol';
 import { diagnose } from '../diagnosis';
@@ -157,18 +158,30 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
   process.off('SIGINT', onInterrupt);
   process.off('SIGTERM', onInterrupt);
   progress.finish(finalState);
-  if ((finalState.kind === 'finished' || finalState.kind === 'failed') && finalState.run) {
-    process.stdout.write(formatFindings(diagnose(result.spec, finalState.run), result.spec));
-  }
+
+  // The findings go into the report too, so a shared report keeps the explanation.
+  const reportedState = withFindings(finalState, result.spec);
+  const findings = reportedState.kind === 'idle' ? [] : (reportedState.run?.findings ?? []);
+  process.stdout.write(formatFindings(findings, result.spec));
 
   try {
-    writeReport(finalState, args);
+    writeReport(reportedState, args);
   } catch (error) {
     // The statistics are gone once the CLI exits, so report where writing failed and why.
     process.stderr.write(l10n.t('The report could not be written: {0}', error instanceof Error ? error.message : String(error)) + '\n');
     return 1;
   }
-  return finalState.kind === 'failed' ? 1 : 0;
+  // A run that hit NaN or Inf stopped early even though the trainer finished cleanly.
+  const wentNonFinite = findings.some((finding) => finding.kind === 'nonFinite');
+  return finalState.kind === 'failed' || wentNonFinite ? 1 : 0;
+}
+
+/** Returns the final state with the diagnosis of its run attached. */
+function withFindings(state: PanelState, spec: ModelSpec): PanelState {
+  if (state.kind === 'idle' || !state.run) {
+    return state;
+  }
+  return { ...state, run: { ...state.run, findings: diagnose(spec, state.run) } };
 }
 
 function writeReport(state: PanelState, args: TrainArguments): void {

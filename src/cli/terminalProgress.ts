@@ -116,7 +116,8 @@ export class TerminalProgress implements SessionListener {
     const width = Math.max(...run.layers.map((layer) => layer.name.length));
     run.layers.forEach((layer, index) => {
       const norm = last.layers[index]?.weightGradNorm;
-      if (norm === undefined || Number.isNaN(norm)) {
+      // Layers without weights have no norm; a NaN norm of a layer with weights is printed.
+      if (norm === undefined || !layer.hasWeights) {
         return;
       }
       this.out.write(`  ${layer.name.padEnd(width)}  ${layer.activation.padEnd(8)}  ${norm.toExponential(2)}\n`);
