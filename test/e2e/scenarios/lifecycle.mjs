@@ -244,11 +244,16 @@ async function startTraining(page, report, label) {
 async function runFromContextMenu(page, title) {
   await clickEditorContextMenuEntry(page, title);
   const entry = page.locator('.context-view .action-label', { hasText: title }).first();
+  const dialog = page.locator('.monaco-dialog-box');
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       await entry.waitFor({ state: 'hidden', timeout: 2_000 });
       return;
     } catch {
+      // A modal dialog means the command ran and is asking: a second click would run it twice.
+      if (await dialog.isVisible()) {
+        return;
+      }
       await entry.click({ timeout: UI_TIMEOUT_MS }).catch(() => {});
     }
   }
