@@ -81,7 +81,7 @@ export const lifecycle = {
     const firstPid = findProcesses(trainerScript)[0]?.pid;
     await report.step('model editor is focused while training', () => focusModelEditor(page));
     await report.step('second "Train model" asks in a modal dialog', async () => {
-      await runFromContextMenu(page, 'Train model');
+      await clickEditorContextMenuEntry(page, 'Train model');
       await page.locator('.monaco-dialog-box', { hasText: 'A model is already training' }).waitFor({ timeout: UI_TIMEOUT_MS });
     });
     await report.step('Cancel in the dialog keeps the run', async () => {
@@ -94,7 +94,7 @@ export const lifecycle = {
     });
     await report.step('Stop and Train replaces the run with a new trainer', async () => {
       await focusModelEditor(page);
-      await runFromContextMenu(page, 'Train model');
+      await clickEditorContextMenuEntry(page, 'Train model');
       await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop and Train' }).click({ timeout: UI_TIMEOUT_MS });
       await waitFor(
         () => {
@@ -224,7 +224,7 @@ export const lifecycle = {
 
 /** Runs "Train model" from the editor's context menu and waits for the first heatmap cell. */
 async function startTraining(page, report, label) {
-  await report.step(`${label}: context menu runs "Train model"`, () => runFromContextMenu(page, 'Train model'));
+  await report.step(`${label}: context menu runs "Train model"`, () => clickEditorContextMenuEntry(page, 'Train model'));
   // A panel reused from the last run keeps its cells until the new run's state arrives, so
   // the panel must also show that it is training.
   await report.step(`${label}: heatmap shows its first cell while training`, () =>
@@ -234,30 +234,6 @@ async function startTraining(page, report, label) {
       describeState: async () => `Notifications: ${JSON.stringify(await notificationTexts(page))}`,
     }),
   );
-}
-
-/**
- * Clicks a context-menu entry of the editor. The workbench ignores a click that comes very
- * soon after the menu opened and leaves the menu open, so when the menu is still there
- * after the click, the entry is clicked again.
- */
-async function runFromContextMenu(page, title) {
-  await clickEditorContextMenuEntry(page, title);
-  const entry = page.locator('.context-view .action-label', { hasText: title }).first();
-  const dialog = page.locator('.monaco-dialog-box');
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      await entry.waitFor({ state: 'hidden', timeout: 2_000 });
-      return;
-    } catch {
-      // A modal dialog means the command ran and is asking: a second click would run it twice.
-      if (await dialog.isVisible()) {
-        return;
-      }
-      await entry.click({ timeout: UI_TIMEOUT_MS }).catch(() => {});
-    }
-  }
-  await entry.waitFor({ state: 'hidden', timeout: 2_000 });
 }
 
 /**
