@@ -109,12 +109,26 @@ export const lifecycle = {
         },
       );
     });
-    await report.step('replacing run shows its first cell while training', () =>
-      waitInWebview(page, CELL_SELECTOR, (selector) => document.querySelector(selector) !== null && document.querySelector('[data-state="training"]') !== null, CELL_SELECTOR, {
+    await report.step('replacing run shows its first cell while training', async () => {
+      // Until the new run's empty state reaches the webview, the panel still shows the
+      // replaced run's cells. The new trainer needs about 0.6 s to its first sample, so the
+      // empty state is visible for a while; after 3 s it has certainly arrived.
+      const replacedAt = performance.now();
+      await waitFor(
+        async () => {
+          if (performance.now() - replacedAt > 3_000) {
+            return true;
+          }
+          const frame = await findFrameContaining(page, '.run-status');
+          return frame ? frame.evaluate((selector) => document.querySelectorAll(selector).length === 0, CELL_SELECTOR) : false;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, description: 'the replacing run in the panel' },
+      );
+      await waitInWebview(page, CELL_SELECTOR, (selector) => document.querySelector(selector) !== null && document.querySelector('[data-state="training"]') !== null, CELL_SELECTOR, {
         timeoutMs: FIRST_CELL_TIMEOUT_MS,
         description: `a heatmap cell (${CELL_SELECTOR}) in a panel that is training`,
-      }),
-    );
+      });
+    });
 
     await report.step('Stop button is pressed', async () => {
       const frame = await findFrameContaining(page, STOP_SELECTOR);
