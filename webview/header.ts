@@ -136,9 +136,16 @@ function renderProgress(elements: HeaderElements, state: PanelState, run: RunSna
   }
 
   const stepsPerEpoch = Math.max(1, run.stepsPerEpoch);
-  const finishedNormally = state.kind === 'finished' && !state.stopped;
-  const epoch = finishedNormally ? run.epochs : run.progress ? run.progress.epoch + 1 : run.epochLogs.length;
-  const batch = finishedNormally ? stepsPerEpoch : run.progress ? run.progress.batch + 1 : stepsPerEpoch;
+  // A run stopped by NaN also finishes without `stopped`, but before its last epoch.
+  const finishedNormally = state.kind === 'finished' && !state.stopped && run.epochLogs.length >= run.epochs;
+  let epoch = run.epochLogs.length;
+  let batch = stepsPerEpoch;
+  if (finishedNormally) {
+    epoch = run.epochs;
+  } else if (run.progress) {
+    epoch = run.progress.epoch + 1;
+    batch = run.progress.batch + 1;
+  }
   const done = (epoch - 1) * stepsPerEpoch + batch;
 
   elements.epochCounter.textContent = fillTemplate(strings.epochCounter, formatInteger(epoch, locale), formatInteger(run.epochs, locale));

@@ -106,7 +106,7 @@ export class TerminalProgress implements SessionListener {
     this.printLayerSummary(state.run);
   }
 
-  /** The last sample's weight-gradient norm per layer: the numbers behind the heatmap's last column. */
+  /** Prints the last sample's weight-gradient norm per layer, the numbers behind the heatmap's last column. */
   private printLayerSummary(run: RunSnapshot): void {
     const last = run.samples.at(-1);
     if (!last) {

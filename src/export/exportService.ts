@@ -178,7 +178,7 @@ export class ExportService implements vscode.Disposable {
   private settle(requestId: number, outcome: ExportImageMessage | Error): void {
     const pending = this.pending.get(requestId);
     if (!pending) {
-      this.logger.warn('Export', `Ignored an answer to export request ${requestId}, which is no longer waiting.`);
+      this.logger.warn('Export', `Ignored a response to export request ${requestId}, which is no longer pending.`);
       return;
     }
     this.pending.delete(requestId);

@@ -377,7 +377,7 @@ function trackLayer(
     name: spec.name,
     className: spec.className,
     activation: activation.keras,
-    units: spec.className === 'Dense' ? (spec.config.units as number) : batchNormalization ? outputShape[outputShape.length - 1] : undefined,
+    units: trackedUnits(spec, batchNormalization, outputShape),
     hasWeights: spec.className === 'Dense' || (batchNormalization && spec.config.scale !== false),
     line: spec.range.startLine,
   };
@@ -458,4 +458,12 @@ function disposeLayers(layers: readonly Layer[]): void {
       // A layer that never got built has no weights to free.
     }
   }
+}
+
+/** Returns the output width a heatmap label shows: Dense units, or the features a BatchNormalization layer normalizes. */
+function trackedUnits(spec: LayerSpec, batchNormalization: boolean, outputShape: readonly number[]): number | undefined {
+  if (spec.className === 'Dense') {
+    return spec.config.units as number;
+  }
+  return batchNormalization ? outputShape[outputShape.length - 1] : undefined;
 }

@@ -309,7 +309,7 @@ export class TrainingController implements vscode.Disposable {
     }
   }
 
-  /** A notification with epoch and batch, whose Cancel button stops the run. */
+  /** Shows a notification with epoch and batch, whose Cancel button stops the run. */
   private showProgress(session: TrainingSession): void {
     void vscode.window.withProgress(
       {

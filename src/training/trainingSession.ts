@@ -1,6 +1,6 @@
 /**
  * One training run seen from the outside: forks the trainer, folds its messages into the
- * panel state and tells a listener about every change. Shared by the extension host and
+ * panel state and notifies a listener of every change. Shared by the extension host and
  * the CLI; it imports nothing from `vscode`.
  */
 import * as l10n from '@vscode/l10n';

@@ -112,7 +112,7 @@ export const lifecycle = {
     await report.step('replacing run shows its first cell while training', async () => {
       // Until the new run's empty state reaches the webview, the panel still shows the
       // replaced run's cells. The new trainer needs about 0.6 s to its first sample, so the
-      // empty state is visible for a while; after 3 s it has certainly arrived.
+      // empty state stays visible for a while. After 3 s it has arrived in every run seen.
       const replacedAt = performance.now();
       await waitFor(
         async () => {
