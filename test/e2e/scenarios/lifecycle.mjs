@@ -186,7 +186,8 @@ export const lifecycle = {
     // An edit while training leaves the run alone, and the panel shows that the file changed.
     await report.step('an edit to the model during training', async () => {
       await focusModelEditor(page);
-      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 40, y: 10 } });
+      await focusEditorText(page);
+      await page.keyboard.press('Control+Home');
       await page.keyboard.type('x');
     });
     await report.check('panel says the file changed since training started', () =>
@@ -276,6 +277,22 @@ async function focusModelEditor(page) {
   await page
     .locator(`.editor-group-container.active .tabs-container .tab.active[data-resource-name="${MODEL_FILE}"]`)
     .waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/**
+ * Puts the keyboard focus in the model editor's text without a mouse click: a click on
+ * the text can land on a notification or menu that is still fading out. Escape closes
+ * such overlays, and Ctrl+1 focuses the first editor group, which holds the model.
+ */
+async function focusEditorText(page) {
+  const textFocused = () =>
+    page.evaluate(() => Boolean(document.activeElement?.closest('.editor-group-container.active .monaco-editor')));
+  await page.keyboard.press('Escape');
+  if (await textFocused()) {
+    return;
+  }
+  await page.keyboard.press('Control+1');
+  await waitFor(textFocused, { timeoutMs: UI_TIMEOUT_MS, intervalMs: 100, description: 'keyboard focus in the model editor' });
 }
 
 /** Clicks the close button of the panel's editor tab. */
