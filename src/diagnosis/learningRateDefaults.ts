@@ -5,4 +5,7 @@ export const KERAS_DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>
   SGD: 0.01,
   Adam: 0.001,
   RMSprop: 0.001,
+  Adagrad: 0.001,
+  Adadelta: 0.001,
+  Nadam: 0.001,
 };

@@ -1,0 +1,27 @@
+/**
+ * What each dataset gives the model, shared by the parser (which checks the model against
+ * it) and the trainer (which loads it).
+ */
+import type { DatasetName } from './modelSpec';
+
+export interface DatasetFacts {
+  /** Shape of one example as the loader returns it, without the batch axis. */
+  readonly exampleShape: readonly number[];
+  /** Number of classes; the label is a class index in [0, classes). */
+  readonly classes: number;
+  /** `image` datasets hold 0–255 pixels; `table` datasets hold real-valued features. */
+  readonly kind: 'image' | 'table';
+  readonly trainExamples: number;
+  readonly testExamples: number;
+}
+
+/** The Keras image datasets, as `load_data()` returns them. */
+export const IMAGE_DATASETS: Readonly<Record<'mnist' | 'fashion_mnist' | 'cifar10', DatasetFacts>> = {
+  mnist: { exampleShape: [28, 28], classes: 10, kind: 'image', trainExamples: 60000, testExamples: 10000 },
+  fashion_mnist: { exampleShape: [28, 28], classes: 10, kind: 'image', trainExamples: 60000, testExamples: 10000 },
+  cifar10: { exampleShape: [32, 32, 3], classes: 10, kind: 'image', trainExamples: 50000, testExamples: 10000 },
+};
+
+export function isImageDataset(name: DatasetName): name is keyof typeof IMAGE_DATASETS {
+  return name in IMAGE_DATASETS;
+}
