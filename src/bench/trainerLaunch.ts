@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ModelSpec } from '../common/modelSpec';
 import type { PanelState } from '../common/runState';
 import type { TrainOptions } from '../common/trainerProtocol';
-import { parseModelFile } from '../parser';
+import { parseModelDocument } from '../parser/modelDocument';
 import { TrainingSession } from '../training/trainingSession';
 
 /** A launch that has not sent what it measures by then is stopped and reported as failed. */
@@ -28,7 +28,7 @@ function defaultOptions(paths: LaunchPaths, maxEpochs: number): TrainOptions {
 }
 
 export interface FirstSampleTiming {
-  /** Milliseconds `parseModelFile` took on the file's text. */
+  /** Milliseconds `parseModelDocument` took on the file's text. */
   readonly parseMs: number;
   /** Milliseconds from forking the trainer to the first `sample` message at the host. */
   readonly forkToSampleMs: number;
@@ -41,7 +41,7 @@ export interface FirstSampleTiming {
  */
 export async function measureFirstSample(text: string, fileName: string, paths: LaunchPaths): Promise<FirstSampleTiming> {
   const parseStarted = performance.now();
-  const { spec, diagnostics } = parseModelFile(text, fileName);
+  const { spec, diagnostics } = parseModelDocument(text, fileName);
   const forked = performance.now();
   if (!spec) {
     throw new Error(`${fileName} did not parse: ${diagnostics.map((diagnostic) => diagnostic.message).join(' ')}`);

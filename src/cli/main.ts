@@ -5,6 +5,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPanelStrings } from '../common/panelStrings';
@@ -12,10 +13,14 @@ import type { ModelSpec } from '../common/modelSpec';
 import type { PanelState } from '../common/runState';
 import type { BackendPreference } from '../common/trainerProtocol';
 import { diagnose } from '../diagnosis';
-import { parseModelFile } from '../parser';
+import { epochsCapDiagnostic } from '../parser/fit';
+import { parseModelDocument } from '../parser/modelDocument';
 import { decodeModelFile } from '../parser/sourceEncoding';
 import { renderReportHtml, serializeStatistics } from '../report/htmlReport';
+import { CsvLocationError } from '../training/csvLocation';
+import { DatasetDownloadError, defaultCliCacheDir, type DownloadProgress } from '../training/datasetDownload';
 import { DEFAULT_MAX_MODEL_MEMORY_MB, describeMemoryProblem, estimateModelSize, exceedsMemoryLimit } from '../training/modelSize';
+import { needsDownload, prepareRunData } from '../training/runData';
 import { TrainingSession } from '../training/trainingSession';
 import { formatFindings } from './findingsText';
 import { TerminalProgress } from './terminalProgress';
@@ -37,6 +42,7 @@ const OPTIONS = {
   'samples-per-epoch': { type: 'string', default: '25' },
   lang: { type: 'string' },
   force: { type: 'boolean', default: false },
+  'cache-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -78,6 +84,7 @@ function main(argv: readonly string[]): Promise<number> {
     maxEpochs,
     samplesPerEpoch,
     force: values.force,
+    cacheDir: path.resolve(values['cache-dir'] ?? defaultCliCacheDir(process.env, homedir(), process.platform)),
   });
 }
 
@@ -90,6 +97,8 @@ interface TrainArguments {
   readonly samplesPerEpoch: number;
   /** Train even when the memory estimate exceeds DEFAULT_MAX_MODEL_MEMORY_MB. */
   readonly force: boolean;
+  /** Folder for datasets downloaded on first use. */
+  readonly cacheDir: string;
 }
 
 async function train(filePath: string, args: TrainArguments): Promise<number> {
@@ -108,8 +117,9 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
   if (source.warning) {
     process.stderr.write(`${fileName}:${(source.warningLine ?? 0) + 1}: ${severityLabel('warning')}: ${source.warning}\n`);
   }
-  const result = parseModelFile(source.text, fileName);
-  for (const diagnostic of result.diagnostics) {
+  const result = parseModelDocument(source.text, fileName);
+  const capped = result.spec ? epochsCapDiagnostic(result.spec, args.maxEpochs, '--max-epochs') : undefined;
+  for (const diagnostic of capped ? [...result.diagnostics, capped] : result.diagnostics) {
     const where = `${fileName}:${diagnostic.range.startLine + 1}:${diagnostic.range.startCharacter + 1}`;
     process.stderr.write(`${where}: ${severityLabel(diagnostic.severity)}: ${diagnostic.message}\n`);
   }
@@ -126,6 +136,11 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
     process.stderr.write(l10n.t('{0} Training anyway because of --force.', problem) + '\n');
   }
 
+  const runData = await prepareCliRunData(result.spec, filePath, args.cacheDir);
+  if (typeof runData === 'string') {
+    return fail(runData);
+  }
+
   const progress = new TerminalProgress(process.stdout);
   const session = new TrainingSession(
     result.spec,
@@ -136,6 +151,7 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
       maxEpochs: args.maxEpochs,
       dataDir: path.join(ROOT, 'data'),
       wasmDir: path.join(ROOT, 'dist', 'wasm'),
+      ...runData,
     },
     { trainerPath: path.join(ROOT, 'dist', 'trainer.js'), l10nBundlePath: localizationBundle() },
     progress,
@@ -176,6 +192,48 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
   return finalState.kind === 'failed' || wentNonFinite ? 1 : 0;
 }
 
+/**
+ * Downloads the dataset, printing progress, or resolves the CSV file, which must lie in the
+ * current folder or the model file's folder. Ctrl+C cancels a download. Returns the trainer
+ * options, or the message to print when the run cannot start.
+ */
+async function prepareCliRunData(spec: ModelSpec, filePath: string, cacheDir: string): Promise<Awaited<ReturnType<typeof prepareRunData>> | string> {
+  const abort = new AbortController();
+  const onInterrupt = (): void => abort.abort();
+  let lastLine = '';
+  const onProgress = (update: DownloadProgress): void => {
+    const line = l10n.t('Downloading {0}: {1} of {2} MB', update.file, (update.receivedBytes / 1e6).toFixed(0), (update.fileBytes / 1e6).toFixed(0));
+    if (line !== lastLine) {
+      lastLine = line;
+      process.stdout.write(process.stdout.isTTY ? `\r${line}` : `${line}\n`);
+    }
+  };
+  const downloading = await needsDownload(spec, cacheDir);
+  if (downloading) {
+    process.stdout.write(l10n.t('{0} is downloaded once into {1}.', spec.dataset.name, cacheDir) + '\n');
+  }
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await prepareRunData(spec, {
+      cacheDir,
+      modelFilePath: filePath,
+      allowedRoots: [process.cwd(), path.dirname(filePath)],
+      signal: abort.signal,
+      onProgress,
+    });
+  } catch (error) {
+    if (error instanceof DatasetDownloadError || error instanceof CsvLocationError) {
+      return error.message;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    if (downloading && process.stdout.isTTY) {
+      process.stdout.write('\n');
+    }
+  }
+}
+
 /** Returns the final state with the diagnosis of its run attached. */
 function withFindings(state: PanelState, spec: ModelSpec): PanelState {
   if (state.kind === 'idle' || !state.run) {
@@ -212,6 +270,12 @@ function configureLocalization(requested: string | undefined): void {
   const bundle = localizationBundle();
   if (bundle) {
     l10n.config({ fsPath: bundle });
+  } else if (language !== 'en' && requested !== undefined) {
+    // Only an explicit --lang warns: a LANG such as fr_FR.UTF-8 quietly gives English.
+    process.stderr.write(l10n.t('The language "{0}" is not available, so the output is in English. Use --lang en, ko or vi.', requested) + '\n');
+    language = 'en';
+  } else {
+    language = 'en';
   }
 }
 
@@ -248,9 +312,9 @@ function fail(message: string): Promise<number> {
 
 function usage(): string {
   return [
-    l10n.t('Usage: gradient-flow train FILE [options]'),
+    l10n.t('Usage: node dist/cli.js train FILE [options]'),
     '',
-    l10n.t('Trains the Keras model in FILE (parsed, never executed) and writes an HTML report.'),
+    l10n.t('Trains the Keras model in FILE (a Python script, model.to_json() output or a TensorFlow.js model.json; parsed, never executed) and writes an HTML report.'),
     '',
     `  --report FILE             ${l10n.t('HTML report to write (default: <file name>-report.html)')}`,
     `  --json FILE               ${l10n.t('statistics as JSON (default: the report path with .json)')}`,
@@ -260,6 +324,7 @@ function usage(): string {
     `  --samples-per-epoch N     ${l10n.t('statistics samples per epoch (default: 25)')}`,
     `  --lang en|ko|vi           ${l10n.t('output language (default: from LANG)')}`,
     `  --force                   ${l10n.t('train even when the model needs more than {0} MB by estimate', DEFAULT_MAX_MODEL_MEMORY_MB)}`,
+    `  --cache-dir DIR           ${l10n.t('folder for datasets downloaded on first use (default: {0})', defaultCliCacheDir(process.env, homedir(), process.platform))}`,
     '',
   ].join('\n');
 }

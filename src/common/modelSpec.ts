@@ -202,7 +202,8 @@ export interface DatasetSpec {
   /**
    * For the sklearn generators: their keyword arguments as the file passes them
    * (`n_samples`, `noise`, `factor`, `centers`, `n_features`, `cluster_std`, `random_state`,
-   * `shuffle`), plus `test_size` when the file splits with `train_test_split`.
+   * `shuffle`), plus `test_size` when the file splits with `train_test_split`, and that call's
+   * `random_state` and `shuffle` as `split_random_state` and `split_shuffle`.
    */
   readonly generator?: Readonly<Record<string, unknown>>;
   /** For `csv`: the file and how to read it. */
@@ -222,6 +223,14 @@ export interface CsvSource {
   readonly featureColumns?: readonly (number | string)[];
   /** Fraction held out as the test set (`train_test_split`'s `test_size`), 0.25 by default. */
   readonly testFraction: number;
+  /**
+   * Columns the features leave out when `featureColumns` is undefined, if not the label column
+   * alone: `df.drop(['id', 'label'], axis=1)` gives ['id', 'label'], and `data[:, :-1]` with a
+   * label named by header gives [-1].
+   */
+  readonly dropColumns?: readonly (number | string)[];
+  /** `train_test_split`'s `random_state`; undefined lets the run seed choose the split. */
+  readonly randomState?: number;
 }
 
 export interface ModelSpec {
@@ -238,7 +247,7 @@ export interface ModelSpec {
   readonly outputLayer?: string;
   /** `sequential` unless the file builds the model with `Model(inputs=..., outputs=...)`. */
   readonly topology?: 'sequential' | 'functional';
-  /** `keras` for Python scripts, `keras-json` for `model.to_json()` output, `tfjs` for a TensorFlow.js model.json. */
+  /** `python` for Python scripts (also when undefined), `keras-json` for `model.to_json()` output, `tfjs` for a TensorFlow.js model.json. */
   readonly sourceFormat?: 'python' | 'keras-json' | 'tfjs';
   readonly compile: CompileSpec;
   readonly fit: FitSpec;

@@ -11,7 +11,10 @@ export interface TrackedLayer {
   readonly className: string;
   /** Activation name such as `sigmoid`, or `linear`. */
   readonly activation: string;
-  /** Output width (Dense units); undefined for layers without one. */
+  /**
+   * Output width: Dense and recurrent units, Conv2D filters, Embedding output_dim, or the
+   * features BatchNormalization normalizes; undefined for layers without one.
+   */
   readonly units?: number;
   readonly hasWeights: boolean;
   /** 0-based line of the layer in the file, for jumping to it. */
@@ -40,7 +43,10 @@ export interface LayerStatistics {
   readonly histogramMax: number;
   /** Fraction of sigmoid/tanh outputs within 0.01 of an asymptote; null for other activations. */
   readonly saturatedFraction: number | null;
-  /** Fraction of ReLU units that output 0 for every example of the batch; null otherwise. */
+  /**
+   * Fraction of ReLU units (Conv2D channels, recurrent units) that output 0 at every position
+   * of every example of the batch; null otherwise.
+   */
   readonly deadFraction: number | null;
   /** ‖learning rate × ∂L/∂kernel‖ / ‖kernel‖; NaN for layers without weights. */
   readonly updateRatio: number;

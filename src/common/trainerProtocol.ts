@@ -21,6 +21,16 @@ export interface TrainOptions {
   readonly maxEpochs: number;
   /** Folder holding the MNIST `.gz` files. */
   readonly dataDir: string;
+  /**
+   * Folder holding downloaded datasets, one subfolder per dataset (`fashion_mnist`, `cifar10`);
+   * the host fills it before the trainer starts. Undefined when the run needs none.
+   */
+  readonly datasetCacheDir?: string;
+  /**
+   * Absolute path of the CSV file the model file reads, after the host has checked that it
+   * lies inside the workspace. Undefined unless the dataset is `csv`.
+   */
+  readonly csvPath?: string;
   /** Folder holding the tfjs wasm binaries. */
   readonly wasmDir: string;
   /** Use only the first N training examples (tests and quick looks); undefined for all. */

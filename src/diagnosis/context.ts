@@ -22,8 +22,10 @@ export interface DiagnosisContext {
   readonly hiddenWeighted: readonly number[];
   /** Tracked indexes of every tracked layer before the output layer, input side first. */
   readonly hidden: readonly number[];
-  /** Accuracy of guessing: 1 / number of classes. */
+  /** Accuracy of guessing, for the accuracy metric the loss and output resolve to; see `chanceLevels`. */
   readonly chanceAccuracy: number;
+  /** Loss of guessing every output's prior; undefined for mse and mae, which have no such level. */
+  readonly chanceLoss?: number;
   /** Median loss and mean accuracy of the first BASELINE_SAMPLES samples: the untrained model. */
   readonly baseline: { readonly loss: number; readonly accuracy: number };
   /**
@@ -49,7 +51,7 @@ export function createContext(spec: ModelSpec, run: RunSnapshot): DiagnosisConte
     }
   });
   const beforeOutput = layers.map((_, index) => index).filter((index) => output === undefined || index < output);
-  const classes = output === undefined ? undefined : layers[output].units;
+  const chance = chanceLevels(spec, output === undefined ? undefined : layers[output].units);
   // A sample whose layer list does not match the tracked layers cannot be read by index.
   const samples = run.samples.filter((sample) => sample.layers.length === layers.length);
 
@@ -72,7 +74,8 @@ export function createContext(spec: ModelSpec, run: RunSnapshot): DiagnosisConte
     output,
     hiddenWeighted: beforeOutput.filter((index) => isDense(layers[index])),
     hidden: beforeOutput,
-    chanceAccuracy: classes !== undefined && classes > 1 ? 1 / classes : 0.1,
+    chanceAccuracy: chance.accuracy,
+    chanceLoss: chance.loss,
     baseline: {
       loss: median(samples.slice(0, BASELINE_SAMPLES).map((sample) => sample.loss)),
       accuracy: mean(samples.slice(0, BASELINE_SAMPLES).map((sample) => sample.accuracy)),
@@ -88,6 +91,35 @@ export function createContext(spec: ModelSpec, run: RunSnapshot): DiagnosisConte
       return series;
     },
   };
+}
+
+/**
+ * Returns the accuracy and loss of a model that guesses, for the spec's loss and an output
+ * of `units` units. With k classes: accuracy 1/k (binary accuracy 0.5 for one unit) and
+ * crossentropy ln k, or ln 2 for binary crossentropy on one unit. Binary crossentropy on k
+ * one-hot outputs guesses 1/k per output, which gives the entropy of 1/k. Without a known
+ * output, MNIST's 10 classes are assumed.
+ */
+export function chanceLevels(spec: ModelSpec, units: number | undefined): { accuracy: number; loss?: number } {
+  let classes = 10;
+  if (units === 1) {
+    classes = 2;
+  } else if (units !== undefined && units > 1) {
+    classes = units;
+  }
+  const accuracy = 1 / classes;
+  switch (spec.compile.loss) {
+    case 'sparse_categorical_crossentropy':
+    case 'categorical_crossentropy':
+      return { accuracy, loss: Math.log(classes) };
+    case 'binary_crossentropy': {
+      const prior = 1 / classes;
+      const entropy = -(prior * Math.log(prior) + (1 - prior) * Math.log(1 - prior));
+      return { accuracy, loss: units === 1 ? Math.log(2) : entropy };
+    }
+    default:
+      return { accuracy };
+  }
 }
 
 /** Training examples seen up to and including the sample's step. */

@@ -22,20 +22,21 @@ import { replayHysteresis, WINDOW_SAMPLES } from './windows';
 export const NEAR_CHANCE_MARGIN = 0.1;
 /** An active finding ends once accuracy is this far above chance. */
 export const NEAR_CHANCE_MARGIN_OFF = 0.15;
-/** Without an accuracy metric: a loss at this fraction of ln(classes) or more counts as guessing… */
+/** Without an accuracy metric: a loss at this fraction of the guessing loss or more counts as guessing… */
 const GUESSING_LOSS_FRACTION = 0.9;
 /** …and an active finding ends below this fraction. */
 const GUESSING_LOSS_FRACTION_OFF = 0.8;
 
 export function diagnoseStalledNearChance(context: DiagnosisContext): Finding | undefined {
-  const { samples, chanceAccuracy } = context;
-  // Guessing every class with equal probability gives a crossentropy of ln(classes).
-  const guessingLoss = Math.log(1 / chanceAccuracy);
+  const { samples, chanceAccuracy, chanceLoss } = context;
+  // Without an accuracy metric the loss decides, against the loss of guessing (ln k for a
+  // crossentropy on k classes). mse and mae have no such level, so they never count as stalled.
   const nearChance = (end: number, accuracyMargin: number, lossFraction: number): boolean => {
     const progress = progressAt(context, end);
-    return Number.isNaN(progress.accuracy)
-      ? progress.loss >= lossFraction * guessingLoss
-      : progress.accuracy <= chanceAccuracy + accuracyMargin;
+    if (!Number.isNaN(progress.accuracy)) {
+      return progress.accuracy <= chanceAccuracy + accuracyMargin;
+    }
+    return chanceLoss !== undefined && progress.loss >= lossFraction * chanceLoss;
   };
 
   const state = replayHysteresis(
@@ -74,7 +75,7 @@ export function diagnoseStalledNearChance(context: DiagnosisContext): Finding | 
           'The model has not learned anything usable yet. The pixels reach it as values from 0 to 255, hundreds of times larger than the initial weights expect, so the first steps push the outputs to extremes it does not recover from. Divide the images by 255.0 before training.',
         )
       : l10n.t(
-          'The model has not learned anything usable yet, and the statistics show no single cause. Check that the last layer is Dense(10, activation="softmax"), that the inputs are scaled to 0–1, and try another learning rate.',
+          'The model has not learned anything usable yet, and the statistics show no single cause. Check that the last layer fits the loss, such as Dense(10, activation="softmax") for 10 classes, that the inputs are scaled to 0–1, and try another learning rate.',
         ),
     evidence,
     fixes,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FixKind } from '../common/findings';
 import { fixLabel } from '../diagnosis/fixLabels';
-import { parseModelFile } from '../parser';
+import { parseModelDocument } from '../parser/modelDocument';
 import { findingDiagnosticSource } from './findingDiagnostics';
 import { computeFix } from './fixes';
 import type { RunAnnotations } from './runAnnotations';
@@ -43,8 +43,9 @@ export class FindingQuickFixes implements vscode.CodeActionProvider {
 
     // The fixes edit the text as it is now, which may differ from the text that was trained.
     const text = document.getText();
-    const spec = parseModelFile(text, path.basename(document.uri.path)).spec;
-    if (!spec) {
+    const spec = parseModelDocument(text, path.basename(document.uri.path)).spec;
+    // The fixes rewrite Python calls, so a model read from JSON gets none.
+    if (!spec || (spec.sourceFormat !== undefined && spec.sourceFormat !== 'python')) {
       return [];
     }
 

@@ -10,7 +10,7 @@ import type { Finding } from '../common/findings';
 import type { ModelSpec, SourceRange } from '../common/modelSpec';
 import type { RunSnapshot } from '../common/runState';
 import type { Logger } from '../logger';
-import { parseModelFile } from '../parser';
+import { parseModelDocument } from '../parser/modelDocument';
 import { findingDiagnostics } from './findingDiagnostics';
 import { GradientDecorations } from './gradientDecorations';
 import { latestLayerHeat } from './heatColor';
@@ -177,7 +177,7 @@ export class RunAnnotations implements vscode.Disposable {
       if (!target || document.isClosed) {
         return;
       }
-      const spec = parseModelFile(document.getText(), path.basename(document.uri.path)).spec;
+      const spec = parseModelDocument(document.getText(), path.basename(document.uri.path)).spec;
       if (!spec || !sameLayers(spec.layers, target.spec.layers)) {
         this.logger.info('Editor', `Cleared the run's annotations of ${path.basename(target.uri.path)}: its layers changed.`);
         this.clear();

@@ -38,6 +38,9 @@ export function reportNotStatic(context: ParseContext, failure: EvaluationFailur
     case 'reassigned-name':
       message = l10n.t('`{0}` is assigned more than once, so the value of `{1}` in `{2}` depends on which assignment runs last. Gradient Flow reads the file without running it: write the value directly.', ...args);
       break;
+    case 'uncertain-name':
+      message = l10n.t('`{0}` is assigned on line {3} inside a branch or loop that Gradient Flow cannot tell will run, so the value of `{1}` in `{2}` is unknown. Assign `{0}` once, outside the branch or loop, or write the value directly.', ...args, failure.related ? context.source.rangeOf(failure.related).startLine + 1 : '?');
+      break;
     case 'variable-name':
       message = l10n.t('`{0}` only gets its value when the file runs (it is a parameter, a loop variable or an import), so Gradient Flow cannot read `{1}` in `{2}`. Write the value directly.', ...args);
       break;

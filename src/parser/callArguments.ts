@@ -14,6 +14,10 @@ export interface CallArgument {
   readonly span: Span;
   /** `*args` or `**kwargs` unpacking. */
   readonly unpacking?: '*' | '**';
+  /** True when the file passes the argument by position; set by binding. */
+  readonly positional?: boolean;
+  /** The keyword as the file spells it when that is an old name, such as `border_mode` for `padding`. */
+  readonly writtenKeyword?: string;
 }
 
 export interface Signature {
@@ -64,11 +68,20 @@ export function bindArguments(
   call: SyntaxNode,
   signature: Signature,
 ): Map<string, CallArgument> {
+  return bindArgumentList(context, readCallArguments(call, (node) => context.text(node)), signature);
+}
+
+/** Binds arguments that the caller has already read, and perhaps renamed, as `bindArguments` does. */
+export function bindArgumentList(
+  context: ParseContext,
+  callArguments: readonly CallArgument[],
+  signature: Signature,
+): Map<string, CallArgument> {
   const bound = new Map<string, CallArgument>();
   const known = new Set([...signature.positional, ...(signature.keywords ?? []), ...(signature.ignored ?? [])]);
   let positionIndex = 0;
 
-  for (const argument of readCallArguments(call, (node) => context.text(node))) {
+  for (const argument of callArguments) {
     if (argument.unpacking) {
       reportUnpacking(context, argument, signature);
       continue;
@@ -95,7 +108,7 @@ export function bindArguments(
       );
       continue;
     }
-    bound.set(name, { ...argument, keyword: name });
+    bound.set(name, { ...argument, keyword: name, positional: argument.keyword === undefined });
   }
   return bound;
 }

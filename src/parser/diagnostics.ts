@@ -14,10 +14,28 @@ export type ParserDiagnosticCode =
   | 'file-too-large'
   /** Text with a NUL character: a binary file, or UTF-16 read as UTF-8. */
   | 'binary-file'
-  /** The file creates no `Sequential` model. */
+  /** The file creates no model. */
   | 'model-missing'
-  /** A functional `keras.Model(...)` or a subclass of `keras.Model`. */
+  /** A subclass of `keras.Model`, or a model used as a layer of another model. */
   | 'unsupported-model'
+  /** A functional model with more than one `keras.Input`. */
+  | 'multiple-inputs'
+  /** A functional model with more than one output tensor. */
+  | 'multiple-outputs'
+  /** `Model(inputs, outputs)` whose tensors cannot be traced, or whose output does not depend on the input. */
+  | 'disconnected-graph'
+  /** One layer object added or called twice, which would share its weights. */
+  | 'shared-layer'
+  /** A layer that no model uses. */
+  | 'unused-layer'
+  /** A call to a function of the file that does not match its parameters, or that calls itself. */
+  | 'invalid-call'
+  /** The model comes from a function the file defines but never calls. */
+  | 'uncalled-function'
+  /** A file too long to read statically: too many statements or nested calls run while reading it. */
+  | 'too-complex'
+  /** A layer whose input does not fit it, as Keras reports when it builds the model. */
+  | 'shape-mismatch'
   /** More than one model; the note names the one that trains. */
   | 'multiple-models'
   /** A bare Keras name in a file that imports Keras but not that name. */
@@ -36,6 +54,12 @@ export type ParserDiagnosticCode =
   | 'not-static'
   /** A value of the wrong type or out of range, such as `units=0` or `epochs=2.5`. */
   | 'invalid-value'
+  /** An import of a Keras or TensorFlow module or name that does not exist but is close to one that does. */
+  | 'unknown-import'
+  /** A Keras 1 or 2 keyword such as `border_mode`, with the current keyword to use. */
+  | 'legacy-argument'
+  /** Positional arguments that Keras 1 read differently, such as `Convolution2D(32, 3, 3)`. */
+  | 'legacy-positional-argument'
   | 'unsupported-activation'
   | 'unsupported-initializer'
   | 'unsupported-optimizer'
@@ -69,21 +93,25 @@ export type ParserDiagnosticCode =
   | 'missing-flatten'
   /** Two layers with the same name, which Keras rejects. */
   | 'duplicate-layer-name'
-  /** The last layer does not produce 10 class scores. */
+  /** The model output is not one score per class of the dataset. */
   | 'output-units'
   /** The last layer does not end in softmax. */
   | 'output-activation'
   /** The loss expects one-hot labels and gets class numbers, or the reverse. */
   | 'loss-label-mismatch'
-  /** A dataset other than MNIST. */
+  /** A dataset Gradient Flow cannot load, such as `cifar100` or a CSV file from a URL. */
   | 'unsupported-dataset'
-  /** `load_data()` assigned in a form the parser cannot follow. */
+  /** `load_data()`, a generator or `train_test_split` assigned in a form the parser cannot follow. */
   | 'unsupported-dataset-unpacking'
-  /** The input shape does not match MNIST images. */
+  /** The input shape has another number of values than one example of the dataset. */
   | 'input-shape-mismatch'
-  /** No dataset loaded and an input shape that is not MNIST's. */
+  /** The input shape has as many values as one example but another shape, which Keras rejects and the trainer reshapes. */
+  | 'input-reshaped'
+  /** A `reshape`, `expand_dims` or `[..., None]` whose shape does not fit the examples. */
+  | 'invalid-reshape'
+  /** No dataset loaded and an input shape from which no dataset can be inferred. */
   | 'unknown-dataset'
-  /** No dataset loaded; MNIST is assumed from the 28×28 input. */
+  /** No dataset loaded, so one is chosen from the input shape and the note names it. */
   | 'dataset-inferred'
   /** Pixels are not divided by 255. */
   | 'unscaled-pixels'
@@ -92,7 +120,19 @@ export type ParserDiagnosticCode =
   /** A change to the data arrays other than scaling, `astype` or `reshape`. */
   | 'unsupported-data-transform'
   /** `fit` receives arrays the parser cannot trace back to `load_data()`. */
-  | 'unknown-training-data';
+  | 'unknown-training-data'
+  /** A callback Gradient Flow does not run, such as `ModelCheckpoint`; training is the same without it. */
+  | 'ignored-callback'
+  /** A callback whose monitored quantity `fit` does not log, or which Keras rejects at the first epoch. */
+  | 'callback-monitor'
+  /** An old API that Keras 3 removed, such as `fit_generator`, read as its replacement. */
+  | 'deprecated-call'
+  /** Labels that Keras broadcasts against the output, such as class numbers with `mse` on 10 outputs. */
+  | 'label-broadcast'
+  /** `from_logits=True` on an output that already applies softmax or sigmoid. */
+  | 'logits-mismatch'
+  /** `epochs` above the `gradientFlow.maxEpochs` setting; training stops at the setting. */
+  | 'epochs-capped';
 
 export class DiagnosticSink {
   private items: ParseDiagnostic[] = [];

@@ -6,19 +6,26 @@
 import * as l10n from '@vscode/l10n';
 import type { DiagnosticSink } from './diagnostics';
 import { BARE_KERAS_NAMES, canonicalPath, lookupKerasSymbol, type KerasSymbol } from './kerasApi';
+import { correctedPath, findMisspelling, type Misspelling } from './kerasCatalog';
 import type { ModuleScope } from './scope';
-import { childrenOf, type PythonSource, type SyntaxNode } from './syntax';
+import { childrenOf, type PythonSource, type Span, type SyntaxNode } from './syntax';
 
 export interface ImportBinding {
   readonly localName: string;
   /** The dotted path the name stands for: `import numpy as np` binds `np` to `numpy`. */
   readonly path: string;
+  /** The whole dotted path the clause names: `a.b.c` for `import a.b.c`, which binds `a`. */
+  readonly importedPath: string;
+  /** The clause's dotted name in the file. */
+  readonly span: Span;
 }
 
 export interface ImportStatementContents {
   readonly bindings: readonly ImportBinding[];
   /** Modules imported with `from module import *`. */
   readonly starModules: readonly string[];
+  /** The module of a `from module import ...` statement. */
+  readonly fromModule?: { readonly path: string; readonly span: Span };
 }
 
 /** Reads one `import ...` or `from ... import ...` statement. Relative imports bind nothing Keras. */
@@ -35,10 +42,11 @@ export function readImportStatement(statement: SyntaxNode, source: PythonSource)
         continue;
       }
       // `import a.b.c` binds `a`; `import a.b.c as x` binds `x` to `a.b.c`.
+      const span = spanOf(clause.path);
       bindings.push(
         clause.alias
-          ? { localName: source.textOf(clause.alias), path: dotted }
-          : { localName: dotted.split('.')[0], path: dotted.split('.')[0] },
+          ? { localName: source.textOf(clause.alias), path: dotted, importedPath: dotted, span }
+          : { localName: dotted.split('.')[0], path: dotted.split('.')[0], importedPath: dotted, span },
       );
     }
     return { bindings, starModules };
@@ -48,7 +56,8 @@ export function readImportStatement(statement: SyntaxNode, source: PythonSource)
   if (keyword !== 'from' || importIndex < 0) {
     return { bindings, starModules };
   }
-  const modulePath = dottedName(tokens.slice(1, importIndex), source);
+  const moduleTokens = tokens.slice(1, importIndex);
+  const modulePath = dottedName(moduleTokens, source);
   if (!modulePath || modulePath.startsWith('.')) {
     return { bindings, starModules };
   }
@@ -59,10 +68,15 @@ export function readImportStatement(statement: SyntaxNode, source: PythonSource)
     }
     const name = dottedName(clause.path, source);
     if (name) {
-      bindings.push({ localName: clause.alias ? source.textOf(clause.alias) : name, path: `${modulePath}.${name}` });
+      const path = `${modulePath}.${name}`;
+      bindings.push({ localName: clause.alias ? source.textOf(clause.alias) : name, path, importedPath: path, span: spanOf(clause.path) });
     }
   }
-  return { bindings, starModules };
+  return { bindings, starModules, fromModule: { path: modulePath, span: spanOf(moduleTokens) } };
+}
+
+function spanOf(tokens: readonly SyntaxNode[]): Span {
+  return { from: tokens[0].from, to: tokens[tokens.length - 1].to };
 }
 
 interface ImportClause {
@@ -124,10 +138,11 @@ export class NameResolver {
   ) {
     for (const statement of scope.importStatements) {
       const contents = readImportStatement(statement, source);
+      const correct = this.checkImportSpelling(contents);
       for (const binding of contents.bindings) {
-        this.imports.set(binding.localName, binding.path);
+        this.imports.set(binding.localName, correct(binding.path, binding.importedPath));
       }
-      this.starModules.push(...contents.starModules);
+      this.starModules.push(...contents.starModules.map((module) => correct(module, module)));
     }
     this.importsKeras = [...this.imports.values(), ...this.starModules].some(isKerasModule);
   }
@@ -183,6 +198,43 @@ export class NameResolver {
       this.warnMissingImport(node, name, bare);
     }
     return bare;
+  }
+
+  /**
+   * Reports a misspelt Keras or TensorFlow module or name in an import, such as
+   * `from keras.layer import Dense`, and returns a function that fixes the paths the
+   * statement binds, so the rest of the file reads as the author meant it.
+   */
+  private checkImportSpelling(contents: ImportStatementContents): (path: string, importedPath: string) => string {
+    const fixes: Array<{ readonly prefix: string; readonly misspelling: Misspelling }> = [];
+    const check = (path: string, span: Span): boolean => {
+      const misspelling = findMisspelling(path);
+      if (!misspelling) {
+        return false;
+      }
+      this.sink.error(
+        'unknown-import',
+        span,
+        l10n.t('There is no `{0}` in Keras or TensorFlow, so this import fails when Python runs it. Did you mean `{1}`?', path, correctedPath(path, misspelling)),
+      );
+      fixes.push({ prefix: path, misspelling });
+      return true;
+    };
+
+    const module = contents.fromModule;
+    if (!module || !check(module.path, module.span)) {
+      for (const binding of contents.bindings) {
+        check(binding.importedPath, binding.span);
+      }
+    }
+
+    return (path, importedPath) => {
+      const fix = fixes.find((entry) => importedPath === entry.prefix || importedPath.startsWith(`${entry.prefix}.`));
+      if (!fix || fix.misspelling.index >= path.split('.').length) {
+        return path;
+      }
+      return correctedPath(path, fix.misspelling);
+    };
   }
 
   private warnMissingImport(node: SyntaxNode, name: string, path: string): void {

@@ -38,8 +38,11 @@ export function parseModelFile(text: string, fileName: string): ParseResult {
     }
 
     const dataset = new DatasetTracker(context);
-    const models = new ModelTracker(context, dataset, new LayerNamer());
-    new StatementReader(context, models, dataset).readBlock(source.root);
+    const namer = new LayerNamer();
+    const models = new ModelTracker(context, dataset, namer);
+    const reader = new StatementReader(context, models, dataset, namer);
+    reader.readModule(source.root);
+    reader.graph.reportUnusedLayers();
 
     const spec = buildModelSpec(context, models, dataset, baseName(fileName));
     return { spec, diagnostics: context.sink.diagnostics };

@@ -4,6 +4,7 @@
  * then looked up here.
  */
 import type { LayerClassName, LossName, OptimizerName } from '../common/modelSpec';
+import { KERAS_LAYER_CLASS_NAMES } from './kerasCatalog';
 
 export type KerasSymbol =
   | { readonly kind: 'sequential' }
@@ -21,30 +22,80 @@ export type KerasSymbol =
   | { readonly kind: 'activation-function'; readonly activation: string }
   | { readonly kind: 'initializer'; readonly initializer: string }
   | { readonly kind: 'load-data'; readonly dataset: string }
-  | { readonly kind: 'to-categorical' };
+  | { readonly kind: 'to-categorical' }
+  /** A class of `keras.callbacks`, supported or not. */
+  | { readonly kind: 'callback'; readonly className: string }
+  /** A class of `keras.optimizers.schedules`, supported or not. */
+  | { readonly kind: 'learning-rate-schedule'; readonly className: string };
 
-export const SUPPORTED_LAYERS: readonly LayerClassName[] = ['InputLayer', 'Flatten', 'Dense', 'Activation', 'Dropout', 'BatchNormalization'];
+export const SUPPORTED_LAYERS: readonly LayerClassName[] = [
+  'InputLayer', 'Flatten', 'Dense', 'Activation', 'Dropout', 'BatchNormalization', 'Conv2D', 'MaxPooling2D',
+  'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Reshape', 'LeakyReLU', 'ELU', 'PReLU', 'ReLU',
+  'Softmax', 'SimpleRNN', 'LSTM', 'GRU', 'Embedding', 'Concatenate', 'Add',
+];
 
-export const SUPPORTED_OPTIMIZERS: readonly OptimizerName[] = ['SGD', 'Adam', 'RMSprop'];
+/** Other names Keras 3 exports for the same classes; a layer built through one is named after its class. */
+export const LAYER_ALIASES: Readonly<Record<string, LayerClassName>> = {
+  Convolution2D: 'Conv2D',
+  MaxPool2D: 'MaxPooling2D',
+  AvgPool2D: 'AveragePooling2D',
+  GlobalAvgPool2D: 'GlobalAveragePooling2D',
+  GlobalMaxPool2D: 'GlobalMaxPooling2D',
+};
+
+export const SUPPORTED_OPTIMIZERS: readonly OptimizerName[] = ['SGD', 'Adam', 'RMSprop', 'Adagrad', 'Adadelta', 'Nadam'];
 
 /** Activation names as Keras spells them, each also accepted as a string argument. */
 export const SUPPORTED_ACTIVATIONS: readonly string[] = [
-  'linear', 'sigmoid', 'relu', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'silu', 'gelu',
+  'linear', 'sigmoid', 'relu', 'relu6', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'silu', 'gelu',
+  'mish',
 ];
 
-/** Kernel and bias initializer names as Keras spells them as strings. */
+/**
+ * Initializer names as Keras 3 accepts them as strings; `uniform`, `normal`, `zero` and `one`
+ * are its aliases of `random_uniform`, `random_normal`, `zeros` and `ones`.
+ */
 export const SUPPORTED_INITIALIZERS: readonly string[] = [
   'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal',
-  'zeros', 'ones', 'random_normal', 'random_uniform', 'truncated_normal',
+  'zeros', 'ones', 'constant', 'random_normal', 'random_uniform', 'truncated_normal', 'variance_scaling', 'orthogonal',
+  'identity', 'uniform', 'normal', 'zero', 'one',
 ];
 
 const LOSS_CLASSES: Readonly<Record<string, LossName>> = {
   SparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
   CategoricalCrossentropy: 'categorical_crossentropy',
+  BinaryCrossentropy: 'binary_crossentropy',
+  MeanSquaredError: 'mean_squared_error',
+  MeanAbsoluteError: 'mean_absolute_error',
 };
 
+/**
+ * Loss function names and their aliases. Keras 3 exports the long names from `keras.losses`
+ * and accepts the aliases as strings. `tf.keras` 2 also exports `mse`, `mae` and their
+ * upper-case forms as functions.
+ */
+export const LOSS_FUNCTIONS: Readonly<Record<string, LossName>> = {
+  sparse_categorical_crossentropy: 'sparse_categorical_crossentropy',
+  categorical_crossentropy: 'categorical_crossentropy',
+  binary_crossentropy: 'binary_crossentropy',
+  bce: 'binary_crossentropy',
+  BCE: 'binary_crossentropy',
+  mean_squared_error: 'mean_squared_error',
+  mse: 'mean_squared_error',
+  MSE: 'mean_squared_error',
+  mean_absolute_error: 'mean_absolute_error',
+  mae: 'mean_absolute_error',
+  MAE: 'mean_absolute_error',
+};
+
+/** Callbacks the trainer runs; the parser reads these and notes that others are ignored. */
+export const SUPPORTED_CALLBACKS: readonly string[] = ['EarlyStopping', 'ReduceLROnPlateau', 'LearningRateScheduler'];
+
+/** `keras.optimizers.schedules` classes the trainer evaluates. */
+export const SUPPORTED_SCHEDULES: readonly string[] = ['ExponentialDecay', 'InverseTimeDecay', 'PiecewiseConstantDecay', 'CosineDecay'];
+
 /** Submodule names that only group classes: `keras.layers.core.Dense` is `keras.layers.Dense`. */
-const FLATTENED_PACKAGES = new Set(['layers', 'optimizers', 'losses', 'activations', 'initializers', 'utils']);
+const FLATTENED_PACKAGES = new Set(['layers', 'optimizers', 'losses', 'activations', 'initializers', 'utils', 'callbacks']);
 
 /** Prefixes that lead to the Keras API: TensorFlow's bundled Keras, tf-keras and Keras 3 itself. */
 const KERAS_PREFIXES: ReadonlyArray<readonly [string, string]> = [
@@ -54,7 +105,18 @@ const KERAS_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['tensorflow.keras', 'keras'],
   ['tf_keras', 'keras'],
   ['keras.api', 'keras'],
+  // TensorFlow 2 exports `tf.keras.initializers` also as `tf.initializers`.
+  ['tensorflow.initializers', 'keras.initializers'],
 ];
+
+/** TensorFlow 2's own initializers, which take the same arguments and defaults as their Keras 3 classes. */
+const TENSORFLOW_INITIALIZERS: Readonly<Record<string, string>> = {
+  random_normal_initializer: 'random_normal',
+  random_uniform_initializer: 'random_uniform',
+  zeros_initializer: 'zeros',
+  ones_initializer: 'ones',
+  constant_initializer: 'constant',
+};
 
 /**
  * Names accepted without an import, for model files that are fragments of a notebook. Each
@@ -69,14 +131,17 @@ export const BARE_KERAS_NAMES: ReadonlyMap<string, string> = new Map([
   ['Input', 'keras.Input'],
   ...[
     ...SUPPORTED_LAYERS,
-    'Conv1D', 'Conv2D', 'Conv3D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
-    'LayerNormalization', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding', 'Reshape', 'ReLU',
-    'LeakyReLU', 'PReLU', 'Softmax', 'GaussianNoise', 'Rescaling',
+    ...Object.keys(LAYER_ALIASES),
+    'Conv1D', 'Conv3D', 'MaxPooling1D', 'LayerNormalization', 'GaussianNoise', 'Rescaling',
   ].map((name): [string, string] => [name, `keras.layers.${name}`]),
   ...[...SUPPORTED_OPTIMIZERS, 'Adagrad', 'Adadelta', 'Adamax', 'Nadam', 'AdamW', 'Ftrl'].map(
     (name): [string, string] => [name, `keras.optimizers.${name}`],
   ),
   ...Object.keys(LOSS_CLASSES).map((name): [string, string] => [name, `keras.losses.${name}`]),
+  ...[...SUPPORTED_CALLBACKS, 'ModelCheckpoint', 'TensorBoard', 'CSVLogger', 'TerminateOnNaN'].map(
+    (name): [string, string] => [name, `keras.callbacks.${name}`],
+  ),
+  ...SUPPORTED_SCHEDULES.map((name): [string, string] => [name, `keras.optimizers.schedules.${name}`]),
   ['to_categorical', 'keras.utils.to_categorical'],
   ['mnist', 'keras.datasets.mnist'],
   ['fashion_mnist', 'keras.datasets.fashion_mnist'],
@@ -123,7 +188,8 @@ export function lookupKerasSymbol(canonical: string): KerasSymbol | undefined {
     return { kind: 'input' };
   }
   if (segments[0] === 'tensorflow') {
-    return lookupTensorFlowActivation(segments);
+    const initializer = segments.length === 2 ? TENSORFLOW_INITIALIZERS[last] : undefined;
+    return initializer ? { kind: 'initializer', initializer } : lookupTensorFlowActivation(segments);
   }
   if (segments[0] !== 'keras' || segments.length < 3) {
     return undefined;
@@ -131,16 +197,16 @@ export function lookupKerasSymbol(canonical: string): KerasSymbol | undefined {
   if (segments[1] === 'datasets') {
     return segments.length === 4 && last === 'load_data' ? { kind: 'load-data', dataset: segments[2] } : undefined;
   }
+  if (segments[1] === 'optimizers' && segments[2] === 'schedules') {
+    return segments.length === 4 && isClassName ? { kind: 'learning-rate-schedule', className: last } : undefined;
+  }
   if (segments.length !== 3) {
     return undefined;
   }
 
   switch (segments[1]) {
     case 'layers':
-      if ((SUPPORTED_LAYERS as readonly string[]).includes(last)) {
-        return { kind: 'layer', className: last as LayerClassName };
-      }
-      return isClassName ? { kind: 'unsupported-layer', className: last } : undefined;
+      return lookupLayer(last);
     case 'optimizers':
       if ((SUPPORTED_OPTIMIZERS as readonly string[]).includes(last)) {
         return { kind: 'optimizer', className: last as OptimizerName };
@@ -151,12 +217,32 @@ export function lookupKerasSymbol(canonical: string): KerasSymbol | undefined {
     case 'activations':
       return { kind: 'activation-function', activation: last };
     case 'initializers':
-      return { kind: 'initializer', initializer: isClassName ? snakeCase(last) : last };
+      return lookupInitializer(last, isClassName);
     case 'utils':
       return last === 'to_categorical' ? { kind: 'to-categorical' } : undefined;
+    case 'callbacks':
+      return isClassName ? { kind: 'callback', className: last } : undefined;
     default:
       return undefined;
   }
+}
+
+/** Looks up a layer class: supported (with aliases), a real Keras layer that is unsupported, or undefined for a misspelt name. */
+function lookupLayer(name: string): KerasSymbol | undefined {
+  if ((SUPPORTED_LAYERS as readonly string[]).includes(name)) {
+    return { kind: 'layer', className: name as LayerClassName };
+  }
+  const aliased = LAYER_ALIASES[name];
+  if (aliased) {
+    return { kind: 'layer', className: aliased };
+  }
+  return KERAS_LAYER_CLASS_NAMES.includes(name) ? { kind: 'unsupported-layer', className: name } : undefined;
+}
+
+/** `HeNormal` and `he_normal` are the same class in Keras 3, and so are `Orthogonal` and `OrthogonalInitializer` (and `Identity`). */
+function lookupInitializer(name: string, isClassName: boolean): KerasSymbol {
+  const className = name === 'OrthogonalInitializer' || name === 'IdentityInitializer' ? name.replace('Initializer', '') : name;
+  return { kind: 'initializer', initializer: isClassName ? snakeCase(className) : className };
 }
 
 function lookupLoss(name: string): KerasSymbol {
@@ -164,8 +250,9 @@ function lookupLoss(name: string): KerasSymbol {
   if (fromClass) {
     return { kind: 'loss-class', loss: fromClass, className: name };
   }
-  if (name === 'sparse_categorical_crossentropy' || name === 'categorical_crossentropy') {
-    return { kind: 'loss-function', loss: name };
+  const fromFunction = LOSS_FUNCTIONS[name];
+  if (fromFunction) {
+    return { kind: 'loss-function', loss: fromFunction };
   }
   return { kind: 'unsupported-loss', name };
 }

@@ -4,24 +4,22 @@
  */
 import * as l10n from '@vscode/l10n';
 import type { LayerClassName, LayerSpec } from '../common/modelSpec';
-import {
-  evaluateArgument,
-  readBooleanArgument,
-  readIntegerArgument,
-  readNumberArgument,
-  readShapeArgument,
-} from './argumentValues';
-import { bindArguments, calleeOf, type CallArgument, type Signature } from './callArguments';
+import { readIntegerArgument } from './argumentValues';
+import { bindArgumentList, calleeOf, readCallArguments } from './callArguments';
 import type { ParseContext } from './context';
-import { SUPPORTED_LAYERS } from './kerasApi';
-import { readActivation, readInitializer } from './layerValues';
-import type { Span, SyntaxNode } from './syntax';
-import { formatPython } from './values';
+import { canonicalPath, LAYER_ALIASES, lookupKerasSymbol, SUPPORTED_LAYERS } from './kerasApi';
+import { correctedPath, findMisspelling, KERAS_LAYER_CLASS_NAMES } from './kerasCatalog';
+import { LayerArgumentReader, type DeclaredShape } from './layerArguments';
+import { readLayerConfig } from './layerConfigs';
+import { INPUT_SIGNATURE, LAYER_SIGNATURES, noneOnlyKeywords } from './layerSignatures';
+import { renameLegacyKeywords, type LegacyReading } from './legacyArguments';
+import { closestMatch } from './spelling';
+import type { SyntaxNode } from './syntax';
 
 export interface LayerReading {
   readonly spec: LayerSpec;
   /** The shape this layer declares: the shape of an `InputLayer`, or its `input_shape=`. */
-  readonly inputShape?: { readonly shape: readonly number[]; readonly span: Span };
+  readonly inputShape?: DeclaredShape;
   /** True for `InputLayer(...)` and `Input(...)`. */
   readonly isInputLayer: boolean;
 }
@@ -40,37 +38,24 @@ export class LayerNamer {
   }
 
   next(className: LayerClassName): string {
-    const prefix = className.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
+    const prefix = toSnakeCase(className);
     const count = this.counts.get(prefix) ?? 0;
     this.counts.set(prefix, count + 1);
     return count === 0 ? prefix : `${prefix}_${count}`;
   }
 }
 
-/** Arguments every layer other than `InputLayer` accepts. */
-const BASE_KEYWORDS = ['name', 'input_shape'];
-
-/** Layer names every TensorFlow flavour and Keras 3 accept; see `LayerArgumentReader.layerName`. */
-const VALID_LAYER_NAME = /^[A-Za-z0-9][-A-Za-z0-9._]*$/;
-
-const SIGNATURES: Readonly<Record<LayerClassName, Omit<Signature, 'displayName'>>> = {
-  InputLayer: { positional: ['shape'], keywords: ['input_shape', 'batch_shape', 'batch_input_shape', 'name'], ignored: ['batch_size'] },
-  Flatten: { positional: ['data_format'], keywords: BASE_KEYWORDS },
-  Dense: {
-    positional: ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer'],
-    keywords: [...BASE_KEYWORDS, 'input_dim'],
-  },
-  Activation: { positional: ['activation'], keywords: BASE_KEYWORDS },
-  Dropout: { positional: ['rate'], keywords: [...BASE_KEYWORDS, 'seed'] },
-  BatchNormalization: { positional: ['axis', 'momentum', 'epsilon', 'center', 'scale'], keywords: BASE_KEYWORDS },
-};
-
-/** `keras.Input(shape, batch_size, dtype, sparse, batch_shape, name)`; dtype and sparse are not read. */
-const INPUT_SIGNATURE: Omit<Signature, 'displayName'> = {
-  positional: ['shape', 'batch_size'],
-  keywords: ['batch_shape', 'name'],
-  ignored: ['batch_size'],
-};
+/**
+ * Keras 3's `to_snake_case` (keras/src/utils/naming.py), which gives `conv2d`,
+ * `max_pooling2d`, `leaky_re_lu` and `simple_rnn`.
+ */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
 
 /** Reads the layer that `node` builds; reports and returns undefined when it cannot. */
 export function readLayer(context: ParseContext, node: SyntaxNode, namer: LayerNamer): LayerReading | undefined {
@@ -103,27 +88,35 @@ export function readLayer(context: ParseContext, node: SyntaxNode, namer: LayerN
     return undefined;
   }
   if (symbol?.kind !== 'layer' && symbol?.kind !== 'input') {
-    context.sink.error(
-      'unknown-layer',
-      reportAt,
-      l10n.t('`{0}` is not a Keras layer that Gradient Flow recognises. Check its spelling and import, or use one of: {1}.', reportAt === call ? displayName : context.snippet(node), SUPPORTED_LAYERS.join(', ')),
-    );
+    reportUnknownLayer(context, callee, reportAt === call ? displayName : context.snippet(node), reportAt);
     return undefined;
   }
 
   const className: LayerClassName = symbol.kind === 'input' ? 'InputLayer' : symbol.className;
-  const signature = { ...(symbol.kind === 'input' ? INPUT_SIGNATURE : SIGNATURES[className]), displayName };
-  const bound = bindArguments(context, call, signature);
-  const reader = new LayerArgumentReader(context, bound, displayName);
+  const signature = { ...(symbol.kind === 'input' ? INPUT_SIGNATURE : LAYER_SIGNATURES[className]), displayName };
+  const writtenClassName = context.names.qualifiedName(callee)?.split('.').pop();
+  const callArguments = readCallArguments(call, (part) => context.text(part));
+  const legacy = renameLegacyKeywords(context, className, callArguments, displayName, writtenClassName);
+  const bound = bindArgumentList(context, legacy.arguments, signature);
+  const reader = new LayerArgumentReader(context, bound, displayName, (nested) => readLayer(context, nested, namer)?.spec);
 
-  const config = readConfig(className, reader, call);
-  const inputShape = className === 'InputLayer' ? reader.inputLayerShape(call) : reader.declaredInputShape();
+  const config = readLayerConfig(className, reader, call, legacy);
+  let inputShape: DeclaredShape;
+  if (className === 'InputLayer') {
+    inputShape = reader.inputLayerShape(call);
+  } else {
+    reader.checkDtype();
+    reader.noneOnly(noneOnlyKeywords(className));
+    const trainable = reader.boolean('trainable');
+    if (trainable !== undefined) {
+      config.trainable = trainable;
+    }
+    inputShape = reader.declaredInputShape(className) ?? inputLengthShape(context, legacy, displayName);
+  }
   if (inputShape) {
     config.input_shape = inputShape.shape;
   }
 
-  // NOTE: Keras names a layer when its constructor runs, but this names it when it is added,
-  // so a layer built into a variable before other layers may be numbered differently.
   const name = reader.layerName() ?? namer.next(className);
   return {
     spec: { className, name, config, range: context.source.rangeOf(call) },
@@ -132,233 +125,60 @@ export function readLayer(context: ParseContext, node: SyntaxNode, namer: LayerN
   };
 }
 
-function readConfig(className: LayerClassName, reader: LayerArgumentReader, call: SyntaxNode): Record<string, unknown> {
-  switch (className) {
-    case 'InputLayer':
-      return {};
-    case 'Flatten':
-      reader.checkDataFormat();
-      return {};
-    case 'Dense':
-      return {
-        units: reader.required('units', call, (argument) => readIntegerArgument(reader.context, argument, reader.callee, 1)),
-        activation: reader.activation() ?? 'linear',
-        use_bias: reader.optional('use_bias', (argument) => readBooleanArgument(reader.context, argument, reader.callee)) ?? true,
-        kernel_initializer: reader.initializer('kernel_initializer') ?? 'glorot_uniform',
-        bias_initializer: reader.initializer('bias_initializer') ?? 'zeros',
-      };
-    case 'Activation':
-      return { activation: reader.required('activation', call, () => reader.activation()) };
-    case 'Dropout': {
-      const config: Record<string, unknown> = {
-        rate: reader.required('rate', call, (argument) =>
-          readNumberArgument(reader.context, argument, reader.callee, { minimum: 0, exclusiveMaximum: 1 }),
-        ),
-      };
-      const seed = reader.optional('seed', (argument) => readIntegerArgument(reader.context, argument, reader.callee, 0));
-      if (seed !== undefined) {
-        config.seed = seed;
-      }
-      return config;
-    }
-    case 'BatchNormalization':
-      return readBatchNormalizationConfig(reader);
+/** `Embedding(..., input_length=n)` of Keras 2 declared inputs of shape (n,). */
+function inputLengthShape(context: ParseContext, legacy: LegacyReading, callee: string): DeclaredShape {
+  const argument = legacy.inputLength;
+  if (!argument) {
+    return undefined;
   }
+  const length = readIntegerArgument(context, argument, callee, 1);
+  return length === undefined ? undefined : { shape: [length], span: argument.span };
 }
 
-/** Keras 3 `BatchNormalization` defaults: axis −1, momentum 0.99, epsilon 0.001, center and scale on. */
-function readBatchNormalizationConfig(reader: LayerArgumentReader): Record<string, unknown> {
-  const { context, callee } = reader;
-  reader.checkLastAxis();
-  return {
-    axis: -1,
-    momentum: reader.optional('momentum', (argument) => readNumberArgument(context, argument, callee, { minimum: 0, maximum: 1 })) ?? 0.99,
-    epsilon:
-      reader.optional('epsilon', (argument) => readNumberArgument(context, argument, callee, { minimum: 0, exclusiveMinimum: true })) ?? 0.001,
-    center: reader.optional('center', (argument) => readBooleanArgument(context, argument, callee)) ?? true,
-    scale: reader.optional('scale', (argument) => readBooleanArgument(context, argument, callee)) ?? true,
-  };
-}
-
-/** Typed access to the bound arguments of one layer call. */
-class LayerArgumentReader {
-  constructor(
-    readonly context: ParseContext,
-    private readonly bound: ReadonlyMap<string, CallArgument>,
-    readonly callee: string,
-  ) {}
-
-  optional<T>(name: string, read: (argument: CallArgument) => T | undefined): T | undefined {
-    const argument = this.bound.get(name);
-    return argument ? read(argument) : undefined;
-  }
-
-  required<T>(name: string, call: SyntaxNode, read: (argument: CallArgument) => T | undefined): T | undefined {
-    const argument = this.bound.get(name);
-    if (!argument) {
-      this.context.sink.error(
-        'missing-argument',
-        call,
-        l10n.t('`{0}` needs the argument `{1}`, which is missing. Add it, for example {2}.', this.callee, name, exampleFor(name)),
-      );
-      return undefined;
-    }
-    return read(argument);
-  }
-
-  activation(): string | undefined {
-    return this.optional('activation', (argument) => readActivation(this.context, argument, this.callee));
-  }
-
-  initializer(name: string): string | undefined {
-    return this.optional(name, (argument) => readInitializer(this.context, argument, this.callee));
-  }
-
-  string(name: string): string | undefined {
-    return this.optional(name, (argument) => {
-      const value = evaluateArgument(this.context, argument, this.callee);
-      if (value?.kind === 'string' && value.value.length > 0) {
-        return value.value;
-      }
-      if (value !== undefined) {
-        this.context.sink.error(
-          'invalid-value',
-          argument.value,
-          l10n.t('`{0}={1}` in `{2}` is invalid: `{0}` must be a non-empty string.', name, formatPython(value), this.callee),
-        );
-      }
-      return undefined;
-    });
-  }
-
-  /**
-   * Reads `name=`, which must be a valid TensorFlow name (`[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*`
-   * in TensorFlow 2, `[A-Za-z0-9][-A-Za-z0-9._/]*` in TensorFlow.js). Keras 3 also
-   * rejects `/`, so the rule here is the intersection of the three.
-   */
-  layerName(): string | undefined {
-    const name = this.string('name');
-    if (name === undefined || VALID_LAYER_NAME.test(name)) {
-      return name;
-    }
-    const argument = this.bound.get('name') as CallArgument;
-    const suggestion = name.replace(/[^-A-Za-z0-9._]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'layer';
-    this.context.sink.error(
-      'invalid-value',
-      argument.value,
-      l10n.t(
-        '`name={0}` in `{1}` is not a valid layer name: TensorFlow accepts letters, digits, `.`, `_` and `-`, starting with a letter or digit. Rename the layer, for example name={2}.',
-        formatPython({ kind: 'string', value: name }),
-        this.callee,
-        formatPython({ kind: 'string', value: suggestion }),
-      ),
+/** Reports a callee that is no Keras layer, with the layer it most likely misspells. */
+function reportUnknownLayer(context: ParseContext, callee: SyntaxNode, written: string, reportAt: SyntaxNode): void {
+  const suggestion = suggestLayer(context, callee);
+  if (suggestion !== undefined) {
+    context.sink.error(
+      'unknown-layer',
+      reportAt,
+      l10n.t('`{0}` does not exist in Keras, so Python stops here with an error. Did you mean `{1}`?', context.snippet(callee), suggestion),
     );
-    return undefined;
+    return;
   }
-
-  /** `Flatten` flattens in the same order for `None` and `'channels_last'`, the only supported values. */
-  checkDataFormat(): void {
-    this.optional('data_format', (argument) => {
-      const value = evaluateArgument(this.context, argument, this.callee);
-      const supported = value?.kind === 'none' || (value?.kind === 'string' && value.value === 'channels_last');
-      if (value !== undefined && !supported) {
-        this.context.sink.error(
-          'invalid-value',
-          argument.value,
-          l10n.t('`data_format={0}` in `{1}` is not supported. Remove it; Gradient Flow flattens with the default channels_last order.', formatPython(value), this.callee),
-        );
-      }
-      return undefined;
-    });
-  }
-
-  /** `BatchNormalization` normalizes the last axis only, which is what `axis=-1`, the Keras default, means. */
-  checkLastAxis(): void {
-    this.optional('axis', (argument) => {
-      const value = evaluateArgument(this.context, argument, this.callee);
-      if (value !== undefined && !(value.kind === 'number' && value.value === -1)) {
-        this.context.sink.error(
-          'invalid-value',
-          argument.value,
-          l10n.t('`axis={0}` in `{1}` is not supported. Remove it; Gradient Flow normalizes the last axis, the Keras default axis=-1.', formatPython(value), this.callee),
-        );
-      }
-      return undefined;
-    });
-  }
-
-  /** `input_shape=` on an ordinary layer, or `input_dim=` on `Dense`, which means `(input_dim,)`. */
-  declaredInputShape(): LayerReading['inputShape'] {
-    const shapeArgument = this.bound.get('input_shape');
-    if (shapeArgument) {
-      const shape = readShapeArgument(this.context, shapeArgument, this.callee);
-      return shape ? { shape, span: shapeArgument.span } : undefined;
-    }
-    const dimensionArgument = this.bound.get('input_dim');
-    if (dimensionArgument) {
-      const dimension = readIntegerArgument(this.context, dimensionArgument, this.callee, 1);
-      return dimension === undefined ? undefined : { shape: [dimension], span: dimensionArgument.span };
-    }
-    return undefined;
-  }
-
-  /** Reads the shape of `InputLayer` or `Input`: `shape`, `input_shape`, or a batch shape without its first axis. */
-  inputLayerShape(call: SyntaxNode): LayerReading['inputShape'] {
-    const shapeArguments = ['shape', 'input_shape', 'batch_shape', 'batch_input_shape'].filter((name) => this.bound.has(name));
-    if (shapeArguments.length === 0) {
-      this.context.sink.error(
-        'missing-input-shape',
-        call,
-        l10n.t('`{0}` needs the shape of one example, which is missing. Add it, for example shape=(28, 28).', this.callee),
-      );
-      return undefined;
-    }
-    if (shapeArguments.length > 1) {
-      this.context.sink.error(
-        'duplicate-argument',
-        call,
-        l10n.t('`{0}` receives both `{1}` and `{2}`, which Keras rejects. Keep one of them.', this.callee, shapeArguments[0], shapeArguments[1]),
-      );
-      return undefined;
-    }
-    const argument = this.bound.get(shapeArguments[0]) as CallArgument;
-    if (shapeArguments[0].startsWith('batch')) {
-      return this.batchShape(argument);
-    }
-    const shape = readShapeArgument(this.context, argument, this.callee);
-    return shape ? { shape, span: argument.span } : undefined;
-  }
-
-  private batchShape(argument: CallArgument): LayerReading['inputShape'] {
-    const value = evaluateArgument(this.context, argument, this.callee);
-    if (value === undefined) {
-      return undefined;
-    }
-    const items = value.kind === 'tuple' || value.kind === 'list' ? value.items : [];
-    const batchAxisValid = items[0]?.kind === 'none' || (items[0]?.kind === 'number' && items[0].isInteger && items[0].value > 0);
-    const rest = items.slice(1);
-    const restValid = rest.length > 0 && rest.every((item) => item.kind === 'number' && item.isInteger && item.value > 0);
-    if (!batchAxisValid || !restValid) {
-      this.context.sink.error(
-        'invalid-value',
-        argument.value,
-        l10n.t('`{0}={1}` in `{2}` is invalid: a batch shape starts with the batch size or None, followed by positive whole numbers, such as (None, 28, 28).', argument.keyword ?? '?', formatPython(value), this.callee),
-      );
-      return undefined;
-    }
-    return { shape: rest.map((item) => (item.kind === 'number' ? item.value : 0)), span: argument.span };
-  }
+  context.sink.error(
+    'unknown-layer',
+    reportAt,
+    l10n.t('`{0}` is not a Keras layer that Gradient Flow recognises. Check its spelling and import, or use one of: {1}.', written, SUPPORTED_LAYERS.join(', ')),
+  );
 }
 
-function exampleFor(name: string): string {
-  switch (name) {
-    case 'units':
-      return 'units=64';
-    case 'activation':
-      return "activation='relu'";
-    case 'rate':
-      return 'rate=0.2';
-    default:
-      return `${name}=...`;
+/**
+ * Returns the callee as the file would spell it with the misspelling fixed: `layers.Conv2d`
+ * gives `layers.Conv2D`, `Dnese` gives `Dense`. Names the file binds itself are left alone.
+ */
+function suggestLayer(context: ParseContext, callee: SyntaxNode): string | undefined {
+  const written = context.snippet(callee);
+  const path = context.names.qualifiedName(callee);
+  if (path === undefined) {
+    const isFreeName = callee.name === 'VariableName' && context.moduleScope.lookup(written) === undefined;
+    return isFreeName ? closestMatch(written, [...SUPPORTED_LAYERS, ...Object.keys(LAYER_ALIASES), ...KERAS_LAYER_CLASS_NAMES]) : undefined;
   }
+
+  const misspelling = findMisspelling(path);
+  if (!misspelling) {
+    return undefined;
+  }
+  const corrected = correctedPath(path, misspelling);
+  const symbol = lookupKerasSymbol(canonicalPath(corrected));
+  if (symbol?.kind !== 'layer' && symbol?.kind !== 'unsupported-layer' && symbol?.kind !== 'input') {
+    return undefined;
+  }
+  const segments = written.split('.');
+  const index = segments.lastIndexOf(misspelling.written);
+  if (index < 0) {
+    return corrected;
+  }
+  segments[index] = misspelling.suggestion;
+  return segments.join('.');
 }

@@ -1,21 +1,26 @@
 /**
  * Turns what the readers found into a `ModelSpec`. It picks the model to train and checks
- * that it fits MNIST: input shape, Flatten, 10 softmax outputs, loss versus labels. It fills
- * in the Keras defaults that the file leaves out and states them in information diagnostics.
+ * that it can train on its dataset: input shape, layer shapes as Keras infers them, an output
+ * of one score per class, loss versus labels. It fills in the Keras defaults that the file
+ * leaves out and states them in information diagnostics.
  */
 import * as l10n from '@vscode/l10n';
-import type { CompileSpec, DatasetSpec, FitSpec, LayerSpec, ModelSpec, SourceRange } from '../common/modelSpec';
+import { inferLayerShapes, type ShapeInference } from '../common/layerShapes';
+import type { CompileSpec, DatasetSpec, LayerSpec, ModelSpec, SourceRange } from '../common/modelSpec';
 import type { ParseContext } from './context';
-import type { DataArray, DataLookup, DatasetTracker } from './dataset';
-import { FIT_DEFAULTS } from './fit';
+import type { DatasetTracker } from './dataset';
+import { buildDatasetSpec } from './datasetSpec';
+import { buildCompileSpec, checkLossAgainstModel, datasetClasses, modelOutputOf } from './compile';
+import { buildFitSpec } from './fit';
 import type { LayerReading } from './layers';
 import type { ModelRecord, ModelTracker } from './sequential';
-import type { Span, SyntaxNode } from './syntax';
+import type { Span } from './syntax';
 import { formatShape } from './values';
 
-const MNIST_CLASSES = 10;
-/** Input shapes that hold one 28×28 MNIST image without reshaping the pixel order. */
-const MNIST_SHAPES: readonly (readonly number[])[] = [[28, 28], [784], [28, 28, 1]];
+/** Layers whose output has the shape of their input. */
+const SHAPE_PRESERVING_LAYERS: ReadonlySet<LayerSpec['className']> = new Set([
+  'Activation', 'Dropout', 'Softmax', 'ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'BatchNormalization',
+]);
 
 export function buildModelSpec(
   context: ParseContext,
@@ -39,7 +44,7 @@ function chooseModel(context: ParseContext, models: ModelTracker): ModelRecord |
       context.sink.error(
         'model-missing',
         context.source.lineRange(0),
-        l10n.t('This file creates no Sequential model, so there is nothing to train. Build one with model = Sequential() and model.add(...), or with Sequential([...]).'),
+        l10n.t('This file creates no model, so there is nothing to train. Build one with Sequential([...]), or with keras.Input(...) and keras.Model(inputs, outputs).'),
       );
     }
     return undefined;
@@ -68,40 +73,72 @@ class SpecBuilder {
 
   build(fileName: string): ModelSpec | undefined {
     const layers = this.record.layers;
-    if (layers.length === 0) {
+    const functional = this.record.topology === 'functional';
+    if (functional && layers.length === 0) {
+      // Model(...) reported why it has no layers.
+      return undefined;
+    }
+    if (layers.length === 0 || (functional && layers.length === 1)) {
       this.context.sink.error(
         'empty-model',
         this.record.creation,
-        l10n.t('This Sequential model has no layers. Add them with model.add(...), ending with Dense(units=10, activation=\'softmax\').'),
+        functional
+          ? l10n.t('This model has no layers between its input and its output. Call layers on the input, such as x = Dense(64, activation=\'relu\')(inputs), and pass the last result as outputs.')
+          : l10n.t('This Sequential model has no layers. Add them with model.add(...), ending with Dense(units=10, activation=\'softmax\').'),
       );
       return undefined;
     }
 
     this.checkLayerNames(layers);
     const inputShape = this.readInputShape(layers);
-    const dataset = this.readDataset(inputShape);
-    if (inputShape) {
-      this.checkFlatten(layers, inputShape);
+    const dataset = buildDatasetSpec(this.context, this.record, this.dataset, inputShape);
+    const specs = layers.map((layer): LayerSpec => layer.spec);
+    const outputLayer = functional ? this.record.outputLayer : undefined;
+    // After an error, a layer config may lack a value, and the shapes would only add noise.
+    const inference = inputShape && !this.context.sink.hasErrors() ? this.inferShapes(specs, inputShape, outputLayer) : undefined;
+    if (inference && !inference.error) {
+      this.checkFlatten(inference, specs);
     }
-    this.checkOutput(layers);
 
-    const compile = this.readCompile(dataset?.oneHotLabels ?? false);
-    const fit = this.readFit();
+    const compile = buildCompileSpec(this.context, this.record, dataset?.oneHotLabels ?? false);
+    const fit = buildFitSpec(this.context, this.record, compile, this.record.compile);
     if (!inputShape || !dataset || !compile || !fit) {
       return undefined;
     }
-    this.checkLossMatchesLabels(compile, dataset);
+    const outputChain = chainToOutput(specs, outputLayer);
+    if (inference && !inference.error) {
+      this.checkOutput(inference, specs, outputChain, compile, dataset);
+    }
+    checkLossAgainstModel(this.context, {
+      compile,
+      reading: this.record.compile,
+      dataset,
+      output: modelOutputOf(outputChain),
+      labelsText: this.labelsText(),
+    });
 
     return {
       fileName,
       inputShape,
-      layers: layers.map((layer): LayerSpec => layer.spec),
+      layers: specs,
+      ...(outputLayer === undefined ? {} : { outputLayer }),
+      topology: this.record.topology,
       compile,
       fit,
       evaluateRange: this.record.evaluate ? this.rangeOf(this.record.evaluate.call) : undefined,
       dataset,
       modelRange: this.rangeOf(this.record.creation),
     };
+  }
+
+  /** Infers every layer's output shape as Keras builds the model, and reports the first layer that does not fit. */
+  private inferShapes(specs: readonly LayerSpec[], inputShape: readonly number[], outputLayer: string | undefined): ShapeInference {
+    const inference = inferLayerShapes({ inputShape, layers: specs, outputLayer });
+    if (inference.error) {
+      const index = inference.error.specIndex;
+      this.context.sink.error('shape-mismatch', index === undefined ? this.record.creation : specs[index].range, inference.error.message);
+    }
+    return inference;
   }
 
   private checkLayerNames(layers: readonly LayerReading[]): void {
@@ -111,16 +148,20 @@ class SpecBuilder {
         this.context.sink.error(
           'duplicate-layer-name',
           layer.spec.range,
-          l10n.t('Two layers are named `{0}`, and Keras rejects a Sequential model whose layers share a name. Rename one of them.', layer.spec.name),
+          l10n.t('Two layers are named `{0}`, and Keras rejects a model whose layers share a name. Rename one of them.', layer.spec.name),
         );
       }
       seen.add(layer.spec.name);
     }
   }
 
-  /** Reads the input shape from the first layer and reports an input layer anywhere else. */
+  /**
+   * Reads the input shape from the first layer (a functional model's `InputLayer`) and
+   * reports an input layer anywhere else in a Sequential model.
+   */
   private readInputShape(layers: readonly LayerReading[]): number[] | undefined {
-    layers.slice(1).forEach((layer) => {
+    const sequentialLayers = this.record.topology === 'functional' ? [] : layers.slice(1);
+    sequentialLayers.forEach((layer) => {
       if (layer.isInputLayer) {
         this.context.sink.error(
           'misplaced-input',
@@ -144,249 +185,58 @@ class SpecBuilder {
     return undefined;
   }
 
-  private readDataset(inputShape: readonly number[] | undefined): DatasetSpec | undefined {
-    const fitsMnist = inputShape !== undefined && MNIST_SHAPES.some((shape) => sameShape(shape, inputShape));
-    const inputSpan = this.record.layers[0].inputShape?.span ?? this.record.layers[0].spec.range;
-
-    if (this.dataset.loaded) {
-      if (this.dataset.datasetName !== 'mnist') {
-        return undefined;
-      }
-      if (inputShape && !fitsMnist) {
-        this.context.sink.error(
-          'input-shape-mismatch',
-          inputSpan,
-          l10n.t('The input shape {0} does not match MNIST images of 28×28 pixels. Use input_shape=(28, 28) with Flatten(), or (784,) after reshaping the images.', formatShape(inputShape)),
-        );
-        return undefined;
-      }
-      return this.readLoadedDataset();
-    }
-
-    if (!inputShape) {
-      return undefined;
-    }
-    if (!fitsMnist) {
-      this.context.sink.error(
-        'unknown-dataset',
-        inputSpan,
-        l10n.t('The file loads no dataset, and the input shape {0} is not that of MNIST images (28, 28). Gradient Flow trains only on MNIST: load it with mnist.load_data() and use input_shape=(28, 28).', formatShape(inputShape)),
-      );
-      return undefined;
-    }
-    const oneHotLabels = this.record.compile?.loss === 'categorical_crossentropy';
-    this.context.sink.information(
-      'dataset-inferred',
-      this.record.creation,
-      l10n.t('This file loads no dataset. Because the input is {0}, Gradient Flow trains on MNIST, the handwritten digits of 28×28 pixels that keras.datasets.mnist.load_data() returns, with the pixels divided by 255.', formatShape(inputShape)),
-    );
-    return { name: 'mnist', origin: 'inferred', pixelDivisor: 255, oneHotLabels };
-  }
-
-  private readLoadedDataset(): DatasetSpec | undefined {
-    // Without fit, the latest training arrays count, or the raw ones when the file never
-    // unpacks the load_data() result.
-    const fit = this.record.fit;
-    const raw = { kind: 'array', split: 'train', pixelDivisor: 1, oneHot: false } as const;
-    const images = fit ? this.trainingArray(fit.images, fit.imagesNode, 'images', fit.call) : (this.dataset.trainImages ?? { ...raw, role: 'images' });
-    const labels = fit ? this.trainingArray(fit.labels, fit.labelsNode, 'labels', fit.call) : (this.dataset.trainLabels ?? { ...raw, role: 'labels' });
-    if (!images || !labels) {
-      return undefined;
-    }
-
-    const loadCall = this.dataset.loadCall as SyntaxNode;
-    if (images.pixelDivisor === 1) {
-      this.context.sink.information(
-        'unscaled-pixels',
-        loadCall,
-        l10n.t('The pixels keep their raw values from 0 to 255 because the file does not divide them by 255, which often makes training slow or unstable. Add x_train = x_train / 255.0 and x_test = x_test / 255.0 after load_data().'),
-      );
-    }
-    this.checkScaling(fit?.validationImages, images, fit?.call);
-    this.checkScaling(this.record.evaluate?.images, images, this.record.evaluate?.call);
-
-    return {
-      name: 'mnist',
-      origin: 'file',
-      pixelDivisor: images.pixelDivisor,
-      oneHotLabels: labels.oneHot,
-      range: this.rangeOf(loadCall),
-    };
-  }
-
-  /** Returns the array that `fit` trains on, which must come from the training split of the loaded dataset. */
-  private trainingArray(
-    lookup: DataLookup | undefined,
-    node: SyntaxNode | undefined,
-    role: DataArray['role'],
-    call: SyntaxNode,
-  ): DataArray | undefined {
-    if (!lookup || !node) {
-      this.context.sink.error(
-        'missing-argument',
-        call,
-        role === 'images'
-          ? l10n.t('fit() needs the training images as its first argument, which is missing. Write model.fit(x_train, y_train, ...).')
-          : l10n.t('fit() needs the training labels as its second argument, which is missing. Write model.fit(x_train, y_train, ...).'),
-      );
-      return undefined;
-    }
-    if (lookup.kind === 'unsupported') {
-      this.dataset.reportUnsupportedTransform(lookup.node);
-      return undefined;
-    }
-    const array = lookup.kind === 'data' && lookup.value.kind === 'array' ? lookup.value : undefined;
-    if (array && array.role === role && array.split === 'train') {
-      return array;
-    }
-    this.context.sink.error(
-      'unknown-training-data',
-      node,
-      role === 'images'
-        ? l10n.t('Gradient Flow cannot trace `{0}` back to the training images from mnist.load_data(), so it does not know what fit() trains on. Pass x_train, scaled as you like.', this.context.snippet(node))
-        : l10n.t('Gradient Flow cannot trace `{0}` back to the training labels from mnist.load_data(), so it does not know what fit() trains on. Pass y_train, or to_categorical(y_train, 10).', this.context.snippet(node)),
-    );
-    return undefined;
-  }
-
-  private checkScaling(lookup: DataLookup | undefined, training: DataArray, call: SyntaxNode | undefined): void {
-    const array = lookup?.kind === 'data' && lookup.value.kind === 'array' ? lookup.value : undefined;
-    if (!array || !call || array.role !== 'images' || array.pixelDivisor === training.pixelDivisor) {
+  /**
+   * Reports the first `Dense` that receives more than one axis when the model output also has
+   * more than one axis: Keras applies Dense to the last axis only, so the model would not
+   * output one score per class.
+   */
+  private checkFlatten(inference: ShapeInference, specs: readonly LayerSpec[]): void {
+    if ((inference.outputShape?.length ?? 1) <= 1) {
       return;
     }
-    this.context.sink.warning(
-      'inconsistent-scaling',
-      call,
-      l10n.t('The test images here are divided by {0}, but the training images by {1}. Gradient Flow divides both by {1}; scale them the same way so the file gives the same results in Keras.', array.pixelDivisor, training.pixelDivisor),
-    );
-  }
-
-  /** Reports the first `Dense` that receives more than one axis with no `Flatten` before it. */
-  private checkFlatten(layers: readonly LayerReading[], inputShape: readonly number[]): void {
-    let shape = inputShape;
-    for (const layer of layers) {
-      const className = layer.spec.className;
-      if (className === 'Flatten') {
-        shape = [shape.reduce((product, size) => product * size, 1)];
-      } else if (className === 'Dense' && shape.length > 1) {
+    for (const shape of inference.layers) {
+      const layer = specs[shape.specIndex];
+      const input = shape.inputShapes[0];
+      if (layer.className === 'Dense' && input && input.length > 1) {
         this.context.sink.error(
           'missing-flatten',
-          layer.spec.range,
-          l10n.t('This Dense layer receives inputs of shape {0}, so Keras would apply it to the last axis only and the model would not output one score per class. Add Flatten() before it.', formatShape(shape)),
+          layer.range,
+          l10n.t('This Dense layer receives inputs of shape {0}, so Keras would apply it to the last axis only and the model would not output one score per class. Add Flatten() before it.', formatShape(input)),
         );
         return;
-      } else if (className === 'Dense' && typeof layer.spec.config.units === 'number') {
-        shape = [layer.spec.config.units];
       }
     }
   }
 
-  /** The model must end in `Dense(10)` followed by softmax, in the layer itself or an `Activation`. */
-  private checkOutput(layers: readonly LayerReading[]): void {
-    const lastDenseIndex = layers.map((layer) => layer.spec.className).lastIndexOf('Dense');
-    const trailing = layers.slice(lastDenseIndex + 1);
-    const last = layers[layers.length - 1];
-    if (lastDenseIndex < 0 || trailing.some((layer) => layer.spec.className !== 'Activation' && layer.spec.className !== 'Dropout')) {
-      this.context.sink.error(
-        'output-units',
-        last.spec.range,
-        l10n.t('The model ends with `{0}`, but it must end with Dense(units=10, activation=\'softmax\') to score the 10 MNIST classes.', last.spec.className),
-      );
+  /**
+   * Reports an output that is not one score per class under a classification loss. Outputs
+   * that end in Dense are left to `checkLossAgainstModel`, so this covers other endings, such
+   * as Flatten or a pooling layer, whose inferred shape does not fit.
+   */
+  private checkOutput(
+    inference: ShapeInference,
+    specs: readonly LayerSpec[],
+    outputChain: readonly LayerSpec[],
+    compile: CompileSpec,
+    dataset: DatasetSpec,
+  ): void {
+    const classes = datasetClasses(dataset);
+    const isClassifier = compile.loss === 'sparse_categorical_crossentropy' || compile.loss === 'categorical_crossentropy';
+    const outputShape = inference.outputShape;
+    if (!isClassifier || classes === undefined || !outputShape || modelOutputOf(outputChain)) {
       return;
     }
-
-    const dense = layers[lastDenseIndex];
-    const units = dense.spec.config.units;
-    if (typeof units === 'number' && units !== MNIST_CLASSES) {
-      this.context.sink.error(
-        'output-units',
-        dense.spec.range,
-        l10n.t('The last Dense layer has {0} units, but MNIST has 10 classes. Set units=10.', units),
-      );
-    }
-
-    const activationLayer = [...trailing].reverse().find((layer) => layer.spec.className === 'Activation') ?? dense;
-    const activation = activationLayer.spec.config.activation;
-    if (typeof activation === 'string' && activation !== 'softmax') {
-      this.context.sink.error(
-        'output-activation',
-        activationLayer.spec.range,
-        l10n.t('The output uses the activation \'{0}\', but cross-entropy on 10 classes expects probabilities from softmax. Set activation=\'softmax\' on the last layer.', activation),
-      );
-    }
-  }
-
-  private readCompile(oneHotLabels: boolean): CompileSpec | undefined {
-    const fit = this.record.fit;
-    const compile = this.record.compile;
-    const late = this.record.compileAfterFit;
-    if (!compile && late && fit) {
-      this.context.sink.error(
-        'compile-after-fit',
-        fit.call,
-        l10n.t('model.fit() runs here before model.compile() on line {0}, and Keras raises RuntimeError. Move compile() above fit().', this.rangeOf(late.call).startLine + 1),
-      );
-      return undefined;
-    }
-
-    if (!compile) {
-      const loss = oneHotLabels ? 'categorical_crossentropy' : 'sparse_categorical_crossentropy';
-      this.context.sink.information(
-        'compile-missing',
-        fit?.call ?? this.record.creation,
-        l10n.t('The file never calls model.compile(), which Keras needs before fit(). Gradient Flow assumes compile(optimizer=\'rmsprop\', loss=\'{0}\', metrics=[\'accuracy\']): the Keras default optimizer and the loss that fits the labels.', loss),
-      );
-      return {
-        optimizer: { className: 'RMSprop', learningRate: 0.001, momentum: 0, nesterov: false },
-        loss,
-        metrics: ['accuracy'],
-      };
-    }
-    if (!compile.optimizer || !compile.loss) {
-      return undefined;
-    }
-    return { optimizer: compile.optimizer, loss: compile.loss, metrics: compile.metrics, range: this.rangeOf(compile.call) };
-  }
-
-  private readFit(): FitSpec | undefined {
-    const fit = this.record.fit;
-    if (!fit) {
-      this.context.sink.information(
-        'fit-missing',
-        this.record.creation,
-        l10n.t('The file never calls model.fit(), so Gradient Flow trains with the Keras defaults: epochs=1, batch_size=32, shuffled, no validation split.'),
-      );
-      return { ...FIT_DEFAULTS, validationOnTest: false };
-    }
-    return {
-      epochs: fit.epochs ?? FIT_DEFAULTS.epochs,
-      batchSize: fit.batchSize ?? FIT_DEFAULTS.batchSize,
-      validationSplit: fit.validationSplit ?? FIT_DEFAULTS.validationSplit,
-      validationOnTest: fit.validationOnTest,
-      shuffle: fit.shuffle ?? FIT_DEFAULTS.shuffle,
-      range: this.rangeOf(fit.call),
-    };
-  }
-
-  private checkLossMatchesLabels(compile: CompileSpec, dataset: DatasetSpec): void {
-    const lossNode = this.record.compile?.lossNode;
-    if (dataset.origin !== 'file' || !lossNode) {
+    if (outputShape.length === 1 && outputShape[0] === classes) {
       return;
     }
-    const labels = this.labelsText();
-    if (compile.loss === 'categorical_crossentropy' && !dataset.oneHotLabels) {
-      this.context.sink.error(
-        'loss-label-mismatch',
-        lossNode,
-        l10n.t('categorical_crossentropy expects one-hot labels, but `{0}` holds class numbers 0 to 9. Use loss=\'sparse_categorical_crossentropy\', or convert the labels with to_categorical({0}, 10).', labels),
-      );
-    } else if (compile.loss === 'sparse_categorical_crossentropy' && dataset.oneHotLabels) {
-      this.context.sink.error(
-        'loss-label-mismatch',
-        lossNode,
-        l10n.t('sparse_categorical_crossentropy expects class numbers 0 to 9, but `{0}` holds one-hot labels from to_categorical. Use loss=\'categorical_crossentropy\', or pass the labels without to_categorical.', labels),
-      );
-    }
+    // Name the layer that gives the output its shape, not an activation or dropout after it.
+    const shaping = [...outputChain].reverse().find((layer) => !SHAPE_PRESERVING_LAYERS.has(layer.className));
+    const output = shaping ?? specs[inference.outputIndex] ?? specs[specs.length - 1];
+    this.context.sink.error(
+      'output-units',
+      output.range,
+      l10n.t('The model ends with `{0}`, whose output has shape {1} for each example, but {2} needs one score for each of its {3} classes. End the model with Dense(units={3}, activation=\'softmax\').', output.className, formatShape(outputShape), datasetTitle(dataset), classes),
+    );
   }
 
   private labelsText(): string {
@@ -399,6 +249,28 @@ class SpecBuilder {
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((size, index) => size === b[index]);
+/**
+ * Returns the layers from the input to the output along each layer's first input: the
+ * whole list for a Sequential model, one path through the graph for a functional one.
+ */
+function chainToOutput(specs: readonly LayerSpec[], outputLayer: string | undefined): LayerSpec[] {
+  if (outputLayer === undefined) {
+    return [...specs];
+  }
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const chain: LayerSpec[] = [];
+  const seen = new Set<string>();
+  let current = byName.get(outputLayer);
+  while (current && !seen.has(current.name)) {
+    seen.add(current.name);
+    chain.unshift(current);
+    const previous: string | undefined = current.inbound?.[0];
+    current = previous === undefined ? undefined : byName.get(previous);
+  }
+  return chain;
+}
+
+/** The dataset's name as the Keras or scikit-learn function that loads it, for messages. */
+function datasetTitle(dataset: DatasetSpec): string {
+  return dataset.name === 'csv' ? (dataset.csv?.path ?? dataset.name) : dataset.name;
 }

@@ -1,31 +1,66 @@
 /**
  * The `optimizer=` argument of `compile`: a string such as `'SGD'` or an optimizer object
- * such as `SGD(learning_rate=0.1, momentum=0.9)`, with Keras defaults filled in.
+ * such as `SGD(learning_rate=0.1, momentum=0.9)`, with Keras defaults filled in. The learning
+ * rate may be a `keras.optimizers.schedules` object.
  */
 import * as l10n from '@vscode/l10n';
-import type { OptimizerName, OptimizerSpec } from '../common/modelSpec';
-import { evaluateArgument, readBooleanArgument, readNumberArgument } from './argumentValues';
+import { scheduledLearningRate } from '../common/learningRateSchedules';
+import type { LearningRateScheduleSpec, OptimizerName, OptimizerSpec } from '../common/modelSpec';
+import { evaluateArgument, readBooleanArgument, readNumberArgument, type NumberBounds } from './argumentValues';
 import { bindArguments, calleeOf, type CallArgument, type Signature } from './callArguments';
 import type { ParseContext } from './context';
-import { SUPPORTED_OPTIMIZERS } from './kerasApi';
+import { SUPPORTED_OPTIMIZERS, SUPPORTED_SCHEDULES } from './kerasApi';
 import type { SyntaxNode } from './syntax';
 import { formatPython } from './values';
 
-/** Keras 3 defaults (`keras.optimizers.SGD`, `Adam`, `RMSprop`). */
-const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = { SGD: 0.01, Adam: 0.001, RMSprop: 0.001 };
+/** Keras 3 default learning rates: 0.01 for SGD, 0.001 for the others (Adadelta too, unlike Keras 2's 1.0). */
+const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = {
+  SGD: 0.01,
+  Adam: 0.001,
+  RMSprop: 0.001,
+  Adagrad: 0.001,
+  Adadelta: 0.001,
+  Nadam: 0.001,
+};
 
-/**
- * Parameters read per class, in Keras positional order as far as they are read. Adam's
- * betas and epsilon and RMSprop's rho are not read, so giving them is an error.
- */
 /** Gradient clipping arguments every Keras 3 optimizer takes; `global_clipnorm` is not read. */
 const CLIPPING_KEYWORDS = ['clipnorm', 'clipvalue'] as const;
+/** Keyword arguments every optimizer takes here besides its own: the old names `lr` and `decay`, and clipping. */
+const COMMON_KEYWORDS = ['lr', 'decay', ...CLIPPING_KEYWORDS];
 
-const SIGNATURES: Readonly<Record<OptimizerName, Omit<Signature, 'displayName'>>> = {
-  SGD: { positional: ['learning_rate', 'momentum', 'nesterov'], keywords: ['lr', ...CLIPPING_KEYWORDS], ignored: ['name'] },
-  Adam: { positional: ['learning_rate'], keywords: ['lr', ...CLIPPING_KEYWORDS], ignored: ['name'] },
-  RMSprop: { positional: ['learning_rate'], keywords: ['momentum', 'lr', ...CLIPPING_KEYWORDS], ignored: ['name'] },
+/**
+ * Constructor parameters after `learning_rate`, in Keras 3's positional order
+ * (`keras/src/optimizers/*.py`). `momentum` and `nesterov` go to their own spec fields, the
+ * others to `OptimizerSpec.options`.
+ */
+const PARAMETERS: Readonly<Record<OptimizerName, readonly string[]>> = {
+  SGD: ['momentum', 'nesterov'],
+  Adam: ['beta_1', 'beta_2', 'epsilon', 'amsgrad'],
+  RMSprop: ['rho', 'momentum', 'epsilon', 'centered'],
+  Adagrad: ['initial_accumulator_value', 'epsilon'],
+  Adadelta: ['rho', 'epsilon'],
+  Nadam: ['beta_1', 'beta_2', 'epsilon'],
 };
+
+const BOOLEAN_PARAMETERS = new Set(['nesterov', 'amsgrad', 'centered']);
+
+/**
+ * Valid ranges. Keras checks only SGD's momentum; the others keep the update finite: a β of 1
+ * divides by 1 − βᵗ = 0, and a negative ε or accumulator can take the square root of a
+ * negative number.
+ */
+const NUMBER_BOUNDS: Readonly<Record<string, NumberBounds>> = {
+  momentum: { minimum: 0, maximum: 1 },
+  beta_1: { minimum: 0, exclusiveMaximum: 1 },
+  beta_2: { minimum: 0, exclusiveMaximum: 1 },
+  rho: { minimum: 0, maximum: 1 },
+  epsilon: { minimum: 0 },
+  initial_accumulator_value: { minimum: 0 },
+};
+
+function signatureOf(className: OptimizerName): Omit<Signature, 'displayName'> {
+  return { positional: ['learning_rate', ...PARAMETERS[className]], keywords: COMMON_KEYWORDS, ignored: ['name'] };
+}
 
 export function defaultOptimizer(className: OptimizerName): OptimizerSpec {
   return { className, learningRate: DEFAULT_LEARNING_RATES[className], momentum: 0, nesterov: false };
@@ -40,7 +75,15 @@ export function readOptimizer(context: ParseContext, argument: CallArgument): Op
   if (symbol?.kind === 'optimizer' && callee) {
     return readOptimizerCall(context, expression, symbol.className, context.snippet(callee));
   }
-  if (symbol?.kind === 'unsupported-optimizer' || symbol?.kind === 'optimizer') {
+  if (symbol?.kind === 'optimizer') {
+    context.sink.error(
+      'unsupported-optimizer',
+      argument.value,
+      l10n.t('`{0}` is the optimizer class itself, and Keras raises "Could not interpret optimizer identifier". Write `{0}()` with parentheses.', context.snippet(expression)),
+    );
+    return undefined;
+  }
+  if (symbol?.kind === 'unsupported-optimizer') {
     reportUnsupportedOptimizer(context, argument.value, context.snippet(callee ?? expression));
     return undefined;
   }
@@ -59,41 +102,176 @@ export function readOptimizer(context: ParseContext, argument: CallArgument): Op
 }
 
 function readOptimizerCall(context: ParseContext, call: SyntaxNode, className: OptimizerName, displayName: string): OptimizerSpec | undefined {
-  const bound = bindArguments(context, call, { ...SIGNATURES[className], displayName });
-  const spec = { ...defaultOptimizer(className) };
+  const bound = bindArguments(context, call, { ...signatureOf(className), displayName });
+  const spec: { -readonly [K in keyof OptimizerSpec]: OptimizerSpec[K] } = { ...defaultOptimizer(className) };
 
   const learningRateArgument = readLearningRateArgument(context, bound, displayName);
   if (learningRateArgument) {
-    const learningRate = readNumberArgument(context, learningRateArgument, displayName, { minimum: 0, exclusiveMinimum: true });
-    if (learningRate === undefined) {
+    const learningRate = readLearningRate(context, learningRateArgument, displayName);
+    if (!learningRate) {
       return undefined;
     }
-    spec.learningRate = learningRate;
+    spec.learningRate = learningRate.initial;
+    if (learningRate.schedule) {
+      spec.schedule = learningRate.schedule;
+    }
   }
 
-  const momentumArgument = bound.get('momentum');
-  if (momentumArgument) {
-    const momentum = readNumberArgument(context, momentumArgument, displayName, { minimum: 0, maximum: 1 });
-    if (momentum === undefined) {
+  const options: Record<string, number | boolean> = {};
+  for (const name of PARAMETERS[className]) {
+    const argument = bound.get(name);
+    if (!argument) {
+      continue;
+    }
+    const value = BOOLEAN_PARAMETERS.has(name)
+      ? readBooleanArgument(context, argument, displayName)
+      : readNumberArgument(context, argument, displayName, NUMBER_BOUNDS[name]);
+    if (value === undefined) {
       return undefined;
     }
-    spec.momentum = momentum;
-  }
-
-  const nesterovArgument = bound.get('nesterov');
-  if (nesterovArgument) {
-    const nesterov = readBooleanArgument(context, nesterovArgument, displayName);
-    if (nesterov === undefined) {
-      return undefined;
+    if (name === 'momentum') {
+      spec.momentum = value as number;
+    } else if (name === 'nesterov') {
+      spec.nesterov = value as boolean;
+    } else {
+      options[name] = value;
     }
-    spec.nesterov = nesterov;
+  }
+  if (Object.keys(options).length > 0) {
+    spec.options = options;
   }
 
+  reportDecay(context, bound.get('decay'), displayName);
   const clipping = readClipping(context, bound, displayName);
   if (!clipping) {
     return undefined;
   }
   return { ...spec, ...clipping };
+}
+
+/** A learning rate: a positive number, or a schedule and its rate at step 0. */
+interface LearningRateReading {
+  readonly initial: number;
+  readonly schedule?: LearningRateScheduleSpec;
+}
+
+function readLearningRate(context: ParseContext, argument: CallArgument, displayName: string): LearningRateReading | undefined {
+  const expression = context.resolveExpression(argument.value);
+  const callee = expression.name === 'CallExpression' ? calleeOf(expression) : undefined;
+  const symbol = callee ? context.names.symbolOf(callee) : undefined;
+  if (symbol?.kind === 'learning-rate-schedule' && callee) {
+    const schedule = readSchedule(context, expression, symbol.className, context.snippet(callee));
+    return schedule ? { initial: scheduledLearningRate(schedule, 0), schedule } : undefined;
+  }
+  const learningRate = readNumberArgument(context, argument, displayName, { minimum: 0, exclusiveMinimum: true });
+  return learningRate === undefined ? undefined : { initial: learningRate };
+}
+
+/** Constructor parameters of the supported schedules in Keras 3 order, with their defaults. */
+const SCHEDULE_SIGNATURES: Readonly<Record<string, { readonly positional: readonly string[]; readonly defaults: Readonly<Record<string, unknown>> }>> = {
+  ExponentialDecay: { positional: ['initial_learning_rate', 'decay_steps', 'decay_rate', 'staircase', 'name'], defaults: { staircase: false } },
+  InverseTimeDecay: { positional: ['initial_learning_rate', 'decay_steps', 'decay_rate', 'staircase', 'name'], defaults: { staircase: false } },
+  PiecewiseConstantDecay: { positional: ['boundaries', 'values', 'name'], defaults: {} },
+  CosineDecay: {
+    positional: ['initial_learning_rate', 'decay_steps', 'alpha', 'name', 'warmup_target', 'warmup_steps'],
+    defaults: { alpha: 0, warmup_target: null, warmup_steps: 0 },
+  },
+};
+
+/**
+ * Reads a schedule object with its Keras 3 config. Keras raises ValueError for
+ * `decay_steps` ≤ 0 and for a `PiecewiseConstantDecay` whose `values` is not one longer than
+ * its `boundaries`; both are errors here too.
+ */
+function readSchedule(context: ParseContext, call: SyntaxNode, className: string, displayName: string): LearningRateScheduleSpec | undefined {
+  const signature = SCHEDULE_SIGNATURES[className];
+  if (!signature) {
+    context.sink.error(
+      'unsupported-argument',
+      call,
+      l10n.t({
+        message: 'Gradient Flow does not support the learning-rate schedule {0}. Use one of {1}, or a fixed learning_rate.',
+        args: [displayName, SUPPORTED_SCHEDULES.join(', ')],
+        comment: ['{0} is a class name as written in the file, {1} a comma-separated list of class names.'],
+      }),
+    );
+    return undefined;
+  }
+  const bound = bindArguments(context, call, { displayName, positional: signature.positional });
+  const config: Record<string, unknown> = { ...signature.defaults };
+
+  for (const name of signature.positional) {
+    const argument = bound.get(name);
+    if (name === 'name' || (!argument && name in signature.defaults)) {
+      continue;
+    }
+    if (!argument) {
+      context.sink.error(
+        'missing-argument',
+        call,
+        l10n.t('`{0}` needs the argument `{1}`, which is missing. Keras raises TypeError without it.', displayName, name),
+      );
+      return undefined;
+    }
+    const value = readScheduleValue(context, argument, name, displayName);
+    if (value === undefined) {
+      return undefined;
+    }
+    config[name] = value;
+  }
+
+  if (className === 'PiecewiseConstantDecay') {
+    const boundaries = config.boundaries as number[];
+    const values = config.values as number[];
+    if (values.length !== boundaries.length + 1) {
+      context.sink.error(
+        'invalid-value',
+        call,
+        l10n.t('`{0}` receives {1} boundaries and {2} values, but it needs one value more than boundaries, and Keras raises ValueError. Add or remove a value.', displayName, boundaries.length, values.length),
+      );
+      return undefined;
+    }
+  }
+  return { className: className as LearningRateScheduleSpec['className'], config };
+}
+
+function readScheduleValue(context: ParseContext, argument: CallArgument, name: string, displayName: string): unknown {
+  switch (name) {
+    case 'staircase':
+      return readBooleanArgument(context, argument, displayName);
+    case 'boundaries':
+    case 'values':
+      return readNumberList(context, argument, displayName);
+    case 'warmup_target': {
+      const value = evaluateArgument(context, argument, displayName);
+      if (value?.kind === 'none') {
+        return null;
+      }
+      return value === undefined ? undefined : readNumberArgument(context, argument, displayName, { minimum: 0 });
+    }
+    case 'decay_steps':
+      return readNumberArgument(context, argument, displayName, { minimum: 0, exclusiveMinimum: true });
+    case 'alpha':
+      return readNumberArgument(context, argument, displayName, { minimum: 0, maximum: 1 });
+    default:
+      return readNumberArgument(context, argument, displayName, { minimum: 0 });
+  }
+}
+
+function readNumberList(context: ParseContext, argument: CallArgument, displayName: string): number[] | undefined {
+  const value = evaluateArgument(context, argument, displayName);
+  if (value === undefined) {
+    return undefined;
+  }
+  if ((value.kind === 'list' || value.kind === 'tuple') && value.items.every((item) => item.kind === 'number')) {
+    return value.items.map((item) => (item.kind === 'number' ? item.value : NaN));
+  }
+  context.sink.error(
+    'invalid-value',
+    argument.value,
+    l10n.t('`{0}={1}` in `{2}` is invalid: `{0}` must be a list of numbers.', argument.keyword ?? '?', formatPython(value), displayName),
+  );
+  return undefined;
 }
 
 /**
@@ -131,7 +309,7 @@ function readClipping(
   return values;
 }
 
-/** Returns the `learning_rate=` argument, or its old name `lr=` with a note that Keras 3 rejects it. */
+/** Returns the `learning_rate=` argument, or its old name `lr=` with a warning that Keras 3 rejects it. */
 function readLearningRateArgument(
   context: ParseContext,
   bound: ReadonlyMap<string, CallArgument>,
@@ -148,13 +326,33 @@ function readLearningRateArgument(
     return undefined;
   }
   if (old) {
-    context.sink.information(
+    context.sink.warning(
       'deprecated-argument',
       old.span,
       l10n.t('`lr` is the old name of `learning_rate`, and Keras 3 rejects it with "Argument(s) not recognized". Gradient Flow reads it as the learning rate; write learning_rate={0} instead.', context.snippet(old.value)),
     );
   }
   return current ?? old;
+}
+
+/**
+ * Reports `decay=`. Keras 2's optimizers divided the learning rate by 1 + decay × step; Keras 3
+ * warns "Argument `decay` is no longer supported and will be ignored" and trains with a
+ * constant rate, as Gradient Flow does.
+ */
+function reportDecay(context: ParseContext, argument: CallArgument | undefined, displayName: string): void {
+  if (!argument || evaluateArgument(context, argument, displayName)?.kind === 'none') {
+    return;
+  }
+  context.sink.warning(
+    'ignored-argument',
+    argument.span,
+    l10n.t({
+      message: 'Keras 3 ignores `decay` in `{0}` and trains with a constant learning rate, and so does Gradient Flow. Keras 2 lowered the rate to lr / (1 + decay × step); to get that, pass learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate={1}).',
+      args: [displayName, context.snippet(argument.value)],
+      comment: ['{0} is the optimizer call, {1} the decay value as written. Keep the Python code untranslated.'],
+    }),
+  );
 }
 
 function reportUnsupportedOptimizer(context: ParseContext, at: SyntaxNode, written: string): void {

@@ -1,14 +1,14 @@
 /**
- * Name bindings of the whole file, collected before the model is read: how often each name
- * is bound and, for names bound once, to which expression. Python scopes are flattened into
- * one table, so a name assigned in two functions counts as assigned twice. That only makes
- * the parser more cautious about constant values.
+ * Name bindings. `ModuleScope` collects every binding of the file before it is read, with
+ * Python scopes flattened into one table: the name resolver uses it to follow imports and
+ * aliases. `Frame` stores the values names have at the current point of the reading, in
+ * execution order, with one frame per module and per function call.
  */
 import { bindNames, namesOf, readAssignment, readTarget } from './assignments';
 import type { Binding, Scope } from './evaluator';
 import { readImportStatement } from './imports';
+import { attributeOf, staticValueOf, type Item, type ItemScope } from './objects';
 import { childrenOf, splitAtCommas, type PythonSource, type SyntaxNode } from './syntax';
-import type { StaticValue } from './values';
 
 interface NameRecord {
   count: number;
@@ -49,6 +49,11 @@ export class ModuleScope implements Scope {
       return { kind: 'reassigned' };
     }
     return record.expression ? { kind: 'expression', node: record.expression } : { kind: 'variable' };
+  }
+
+  /** True when the file binds `name` anywhere, in any scope. */
+  has(name: string): boolean {
+    return this.records.has(name);
   }
 
   /** True when the file binds `name` other than by importing it, so a local value may replace the import. */
@@ -171,15 +176,170 @@ export class ModuleScope implements Scope {
   }
 }
 
-/** Loop variables bound to values while the parser unrolls a `for` loop over a literal list. */
-export class LoopScope implements Scope {
+/** Counts assignments across all frames, so a snapshot can ignore later ones. */
+let assignmentClock = 0;
+
+interface Assignment {
+  readonly version: number;
+  readonly item: Item;
+  /** The target that was assigned, for messages about uncertain names. */
+  readonly at?: SyntaxNode;
+}
+
+/**
+ * The names of one module or function call and their values at the current point of the
+ * reading. Every assignment is kept with a version, so that an expression stored for later
+ * can be evaluated with the values its names had when it was assigned.
+ */
+export class Frame implements ItemScope {
+  private readonly assignments = new Map<string, Assignment[]>();
+  /** Names a function declares `global`: assigning them changes the module frame. */
+  readonly globalNames = new Set<string>();
+
   constructor(
-    private readonly parent: Scope,
-    private readonly values: ReadonlyMap<string, StaticValue>,
+    readonly parent: Frame | undefined,
+    private readonly moduleScope: ModuleScope,
+    /** True for the namespace of a class body, whose names its methods do not see. */
+    readonly isClassBody = false,
   ) {}
 
+  get version(): number {
+    return assignmentClock;
+  }
+
+  /** True once anything is assigned in this frame, that is once the reader has walked the file. */
+  get hasAssignments(): boolean {
+    return this.assignments.size > 0;
+  }
+
+  private get root(): Frame {
+    return this.parent ? this.parent.root : this;
+  }
+
+  assign(name: string, item: Item, at?: SyntaxNode): void {
+    if (this.globalNames.has(name) && this.parent) {
+      this.root.assign(name, item, at);
+      return;
+    }
+    assignmentClock++;
+    const list = this.assignments.get(name) ?? [];
+    list.push({ version: assignmentClock, item, at });
+    this.assignments.set(name, list);
+  }
+
+  lookupItem(name: string): Item | undefined {
+    return this.itemAt(name, Number.POSITIVE_INFINITY);
+  }
+
   lookup(name: string): Binding | undefined {
-    const value = this.values.get(name);
-    return value ? { kind: 'value', value } : this.parent.lookup(name);
+    return this.bindingAt(name, Number.POSITIVE_INFINITY);
+  }
+
+  /** Returns a read-only view of the names as they are now, unaffected by later assignments. */
+  snapshot(): ItemScope {
+    const version = assignmentClock;
+    return {
+      lookupItem: (name) => this.itemAt(name, version),
+      lookup: (name) => this.bindingAt(name, version),
+    };
+  }
+
+  /** Returns the names assigned in this frame after `version`, each with its latest target. */
+  assignedSince(version: number): Map<string, SyntaxNode | undefined> {
+    const names = new Map<string, SyntaxNode | undefined>();
+    for (const [name, list] of this.assignments) {
+      const latest = list[list.length - 1];
+      if (latest.version > version) {
+        names.set(name, latest.at);
+      }
+    }
+    return names;
+  }
+
+  private itemAt(path: string, version: number): Item | undefined {
+    const [head, ...attributes] = path.split('.');
+    let item = this.ownItemAt(head, version);
+    for (const attribute of attributes) {
+      if (!item || item.kind === 'expression' || item.kind === 'unknown' || item.kind === 'uncertain') {
+        // `x.shape` of a value that is not static has no static value either, for the same reason.
+        return item;
+      }
+      item = attributeOf(item, attribute);
+    }
+    return item;
+  }
+
+  private ownItemAt(name: string, version: number): Item | undefined {
+    const list = this.assignments.get(name);
+    if (list) {
+      for (let index = list.length - 1; index >= 0; index--) {
+        if (list[index].version <= version) {
+          return list[index].item;
+        }
+      }
+    }
+    if (this.globalNames.has(name) && this.parent) {
+      return this.root.ownItemAt(name, version);
+    }
+    return this.parent?.ownItemAt(name, version);
+  }
+
+  private bindingAt(path: string, version: number): Binding | undefined {
+    const item = this.itemAt(path, version);
+    if (item) {
+      return bindingOf(item);
+    }
+    if (path === '__name__') {
+      // The file is read as a script that Python runs directly.
+      return { kind: 'value', value: { kind: 'string', value: '__main__' } };
+    }
+    // A name the file binds elsewhere (an import, a later assignment, another function's
+    // local) has no value known at this point.
+    return !path.includes('.') && this.moduleScope.has(path) ? { kind: 'variable' } : undefined;
+  }
+}
+
+/** Names bound for one item of a comprehension or one call, on top of a parent scope. */
+export class LocalScope implements ItemScope {
+  constructor(
+    private readonly parent: ItemScope,
+    private readonly items: ReadonlyMap<string, Item>,
+  ) {}
+
+  lookupItem(name: string): Item | undefined {
+    const [head, ...attributes] = name.split('.');
+    const item = this.items.get(head);
+    if (!item) {
+      return this.parent.lookupItem(name);
+    }
+    return attributes.reduce<Item | undefined>((current, attribute) => (current ? attributeOf(current, attribute) : undefined), item);
+  }
+
+  lookup(name: string): Binding | undefined {
+    if (!this.items.has(name.split('.')[0])) {
+      return this.parent.lookup(name);
+    }
+    const item = this.lookupItem(name);
+    return item ? bindingOf(item) : undefined;
+  }
+}
+
+/** Converts the item a name is bound to into the binding the static evaluator reads. */
+export function bindingOf(item: Item): Binding {
+  switch (item.kind) {
+    case 'value':
+      return { kind: 'value', value: item.value };
+    case 'expression':
+      return { kind: 'expression', node: item.node, scope: item.scope, failure: item.failure };
+    case 'unknown':
+      return { kind: 'variable' };
+    case 'uncertain':
+      return { kind: 'uncertain', at: item.at };
+    case 'sequence': {
+      const value = staticValueOf(item);
+      return value ? { kind: 'value', value } : { kind: 'object' };
+    }
+    default:
+      return { kind: 'object' };
   }
 }

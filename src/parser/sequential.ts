@@ -1,19 +1,29 @@
 /**
- * Sequential models: `Sequential([...])` and `Sequential()` followed by `model.add(...)`,
- * and the model methods that matter for training (`compile`, `fit`, `evaluate`).
+ * The models of a file: `Sequential([...])` and `Sequential()` followed by `model.add(...)`,
+ * the records of functional models, and the model methods that matter for training
+ * (`compile`, `fit`, `evaluate`).
  */
 import * as l10n from '@vscode/l10n';
+import { reportNotStatic } from './argumentValues';
 import { bindArguments } from './callArguments';
 import { readCompile, type CompileReading } from './compile';
 import type { ParseContext } from './context';
 import type { DatasetTracker } from './dataset';
 import { readEvaluate, readFit, type EvaluateReading, type FitReading } from './fit';
+import type { LayerGraph } from './functional';
 import { readLayer, type LayerNamer, type LayerReading } from './layers';
-import { elementsOf, type SyntaxNode } from './syntax';
+import { elementsOfItem, type Item } from './objects';
+import type { SyntaxNode } from './syntax';
 
-/** One `Sequential` model of the file and what the file does with it, in source order. */
+/** One model of the file and what the file does with it, in source order. */
 export class ModelRecord {
+  /**
+   * Layers in source order. A functional model's layers start with its `InputLayer` and
+   * carry `spec.inbound`; a Sequential model's layers take the previous layer's output.
+   */
   readonly layers: LayerReading[] = [];
+  /** For a functional model, the name of the layer whose output is the model output. */
+  outputLayer?: string;
   /** The latest `compile` before `fit`, or the latest overall when there is no `fit`. */
   compile?: CompileReading;
   /** The first `compile` that comes after `fit` when none came before. */
@@ -22,7 +32,11 @@ export class ModelRecord {
   fit?: FitReading;
   evaluate?: EvaluateReading;
 
-  constructor(readonly creation: SyntaxNode) {}
+  constructor(
+    /** The `Sequential(...)` or `Model(...)` call. */
+    readonly creation: SyntaxNode,
+    readonly topology: 'sequential' | 'functional' = 'sequential',
+  ) {}
 }
 
 /** Model methods that read the model or save it without changing what training does. */
@@ -33,10 +47,12 @@ const HARMLESS_METHODS = new Set([
 
 export class ModelTracker {
   readonly models: ModelRecord[] = [];
-  /** Counts model creations and method calls, so a caller can tell whether a block touched a model. */
+  /** Counts model creations, layer uses and method calls, so a caller can tell whether a block touched a model. */
   activity = 0;
-  private readonly bindings = new Map<string, ModelRecord>();
-  private readonly functionResults = new Map<string, ModelRecord>();
+  /** Reads an expression with its effects; set by the statement reader. */
+  read: (node: SyntaxNode) => Item = () => ({ kind: 'unknown' });
+  /** Set by the layer graph, which needs the tracker in turn. */
+  graph?: LayerGraph;
 
   constructor(
     private readonly context: ParseContext,
@@ -46,59 +62,47 @@ export class ModelTracker {
 
   /** Reads a `Sequential(...)` call and returns the new model. */
   create(call: SyntaxNode, displayName: string): ModelRecord {
-    const record = new ModelRecord(call);
-    this.models.push(record);
-    this.activity++;
+    const record = this.createRecord(call, 'sequential');
     this.context.sink.withOwner(record, () => this.readLayerList(record, call, displayName));
     return record;
   }
 
+  /** Adds an empty model record; functional models fill theirs in from the layer graph. */
+  createRecord(call: SyntaxNode, topology: ModelRecord['topology']): ModelRecord {
+    const record = new ModelRecord(call, topology);
+    this.models.push(record);
+    this.activity++;
+    return record;
+  }
+
   private readLayerList(record: ModelRecord, call: SyntaxNode, displayName: string): void {
-    const bound = bindArguments(this.context, call, { displayName, positional: ['layers'], ignored: ['name'] });
+    const bound = bindArguments(this.context, call, { displayName, positional: ['layers'], ignored: ['name', 'trainable'] });
     const layersArgument = bound.get('layers');
     if (!layersArgument) {
       return;
     }
-    const list = this.context.resolveExpression(layersArgument.value);
-    if (list.name === 'None') {
+    const list = this.read(layersArgument.value);
+    if (list.kind === 'value' && list.value.kind === 'none') {
       return;
     }
-    if (list.name !== 'ArrayExpression' && list.name !== 'TupleExpression') {
-      this.context.sink.error(
-        'unknown-layer',
-        layersArgument.value,
-        l10n.t('Gradient Flow cannot read the layer list `{0}`. Write the layers inside Sequential([...]) or add them one by one with model.add().', this.context.snippet(layersArgument.value)),
+    const elements = elementsOfItem(list);
+    if (!elements) {
+      this.reportUnreadable(list, layersArgument.value, displayName, () =>
+        this.context.sink.error(
+          'unknown-layer',
+          layersArgument.value,
+          l10n.t('Gradient Flow cannot read the layer list `{0}`. Write the layers inside Sequential([...]) or add them one by one with model.add().', this.context.snippet(layersArgument.value)),
+        ),
       );
       return;
     }
-    for (const element of elementsOf(list)) {
-      this.addLayer(record, element);
-    }
+    const nodes = list.kind === 'sequence' ? list.nodes : undefined;
+    elements.forEach((element, index) => this.addLayer(record, element, nodes?.[index] ?? layersArgument.value, displayName));
   }
 
   /** Restarts the layer name counters, as `keras.backend.clear_session()` does. */
   clearSession(): void {
     this.namer.reset();
-  }
-
-  modelOf(name: string): ModelRecord | undefined {
-    return this.bindings.get(name);
-  }
-
-  bind(name: string, record: ModelRecord | undefined): void {
-    if (record) {
-      this.bindings.set(name, record);
-    } else {
-      this.bindings.delete(name);
-    }
-  }
-
-  recordFunctionResult(functionName: string, record: ModelRecord): void {
-    this.functionResults.set(functionName, record);
-  }
-
-  functionResult(functionName: string): ModelRecord | undefined {
-    return this.functionResults.get(functionName);
   }
 
   /** Reads `model.<method>(...)`. */
@@ -116,6 +120,7 @@ export class ModelTracker {
         this.readCompileCall(record, call, displayName);
         return;
       case 'fit':
+      case 'fit_generator':
         this.readFitCall(record, call, displayName);
         return;
       case 'evaluate':
@@ -149,10 +154,18 @@ export class ModelTracker {
   }
 
   private readAdd(record: ModelRecord, call: SyntaxNode, displayName: string): void {
+    if (record.topology === 'functional') {
+      this.context.sink.error(
+        'unsupported-call',
+        call,
+        l10n.t('`{0}()` exists only on Sequential models, and Keras raises AttributeError here. A functional model takes its layers from Model(inputs, outputs), so call the new layer on the output tensor before creating the model.', displayName),
+      );
+      return;
+    }
     const bound = bindArguments(this.context, call, { displayName, positional: ['layer'], ignored: ['rebuild'] });
     const layer = bound.get('layer');
     if (layer) {
-      this.addLayer(record, layer.value);
+      this.addLayer(record, this.read(layer.value), layer.value, displayName);
     } else {
       this.context.sink.error(
         'missing-argument',
@@ -162,11 +175,39 @@ export class ModelTracker {
     }
   }
 
-  private addLayer(record: ModelRecord, node: SyntaxNode): void {
-    const reading = readLayer(this.context, node, this.namer);
-    if (reading) {
-      record.layers.push(reading);
+  /** Adds the layer an item holds, or reports why the item is not a layer. */
+  private addLayer(record: ModelRecord, item: Item, node: SyntaxNode, displayName: string): void {
+    if (item.kind === 'tensor' && item.tensor.producer.reading.isInputLayer) {
+      // `Sequential([keras.Input(shape), ...])`: Keras turns the input tensor into an InputLayer.
+      item = { kind: 'layer', layer: item.tensor.producer };
     }
+    if (item.kind === 'layer') {
+      if (this.graph?.use(item.layer, node, record)) {
+        record.layers.push(item.layer.reading);
+        this.activity++;
+      }
+      return;
+    }
+    this.reportUnreadable(item, node, displayName, () => {
+      if (item.kind === 'model') {
+        this.graph?.reportNestedModel(node);
+      } else {
+        // readLayer reports why `node` is not a layer call it can read.
+        readLayer(this.context, node, this.namer);
+      }
+    });
+  }
+
+  /** Reports an item that is not what a model method expects, unless it was reported already. */
+  private reportUnreadable(item: Item, node: SyntaxNode, displayName: string, report: () => void): void {
+    if (item.kind === 'unknown' && item.reported) {
+      return;
+    }
+    if (item.kind === 'uncertain') {
+      reportNotStatic(this.context, { node, reason: 'uncertain-name', related: item.at }, { argument: 'layer', callee: displayName });
+      return;
+    }
+    report();
   }
 
   private readCompileCall(record: ModelRecord, call: SyntaxNode, displayName: string): void {

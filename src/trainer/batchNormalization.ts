@@ -1,13 +1,16 @@
 /**
- * Keras 3 `BatchNormalization` on the last axis. In training it normalizes with the batch's
- * mean and variance and moves the moving averages toward them. In inference it normalizes
- * with the moving averages.
+ * Keras 3 `BatchNormalization` on one feature axis (by default the last). In training it
+ * normalizes with the batch's mean and variance and moves the moving averages toward them.
+ * In inference, and for a layer with `trainable=False` as in Keras 3, it normalizes with the
+ * moving averages.
  */
 import * as l10n from '@vscode/l10n';
 import type * as tfCore from '@tensorflow/tfjs-core';
-import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import { normalizeAxis } from '../common/layerShapes';
 import type { LayerSpec } from '../common/modelSpec';
 import { TrainerError } from './errors';
+import type { LayerBuildContext, LayerImplementation } from './layers/types';
+import { createWeight, isTrainable } from './layers/weights';
 import type { Tf } from './tensorflow';
 
 /** The weights and options of one built BatchNormalization layer. */
@@ -20,6 +23,10 @@ export interface BatchNormalizationParts {
   readonly movingVariance: tfCore.Variable;
   readonly momentum: number;
   readonly epsilon: number;
+  /** The normalized axis, counting the batch axis as 0. */
+  readonly axis: number;
+  /** False for `trainable=False`, which Keras 3 runs in inference mode even while training. */
+  readonly trainable: boolean;
 }
 
 export interface BatchNormalizationOptions {
@@ -31,14 +38,11 @@ export interface BatchNormalizationOptions {
 
 /**
  * Reads the layer's options from its spec, with Keras's defaults (momentum 0.99, epsilon
- * 0.001, center and scale on) where the spec leaves them out.
- * @throws TrainerError for an axis other than the last or an option out of range.
+ * 0.001, center and scale on) where the spec leaves them out. The shape inference checks `axis`.
+ * @throws TrainerError for an option out of range.
  */
 export function batchNormalizationOptions(spec: LayerSpec, specIndex: number): BatchNormalizationOptions {
-  const { axis = -1, momentum = 0.99, epsilon = 0.001, center = true, scale = true } = spec.config;
-  if (axis !== -1) {
-    throw new TrainerError(l10n.t('BatchNormalization {0} supports only axis=-1, got {1}.', spec.name, String(axis)), specIndex);
-  }
+  const { momentum = 0.99, epsilon = 0.001, center = true, scale = true } = spec.config;
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
     throw new TrainerError(l10n.t('BatchNormalization {0} needs a momentum from 0 to 1, got {1}.', spec.name, String(momentum)), specIndex);
   }
@@ -49,42 +53,59 @@ export function batchNormalizationOptions(spec: LayerSpec, specIndex: number): B
 }
 
 /**
- * Finds the variables of a built tfjs `batchNormalization` layer. tfjs initializes them as
- * Keras does: γ to ones, β and the moving mean to zeros, the moving variance to ones.
+ * Builds the layer with Keras 3's initial values: γ ones, β zeros, moving mean zeros and
+ * moving variance ones, or the `*_initializer` options the file sets.
  */
-export function batchNormalizationParts(layer: Layer, options: BatchNormalizationOptions): BatchNormalizationParts {
-  const variable = (name: string): tfCore.Variable | undefined => layerVariable(layer, name);
-  const movingMean = variable('moving_mean');
-  const movingVariance = variable('moving_variance');
-  if (!movingMean || !movingVariance) {
-    throw new Error(`BatchNormalization ${layer.name} was built without its moving mean and variance.`);
-  }
-  return {
-    gamma: options.scale ? variable('gamma') : undefined,
-    beta: options.center ? variable('beta') : undefined,
+export function buildBatchNormalization(context: LayerBuildContext): LayerImplementation {
+  const { tf, spec, specIndex, shape } = context;
+  const options = batchNormalizationOptions(spec, specIndex);
+  const input = shape.inputShapes[0];
+  const axis = normalizeAxis(spec, specIndex, input, typeof spec.config.axis === 'number' ? spec.config.axis : -1) + 1;
+  const features = [input[axis - 1]];
+
+  const gamma = options.scale ? createWeight(context, 'gamma', features, 'gamma_initializer', 'ones') : undefined;
+  const beta = options.center ? createWeight(context, 'beta', features, 'beta_initializer', 'zeros') : undefined;
+  const movingMean = createWeight(context, 'moving_mean', features, 'moving_mean_initializer', 'zeros', false);
+  const movingVariance = createWeight(context, 'moving_variance', features, 'moving_variance_initializer', 'ones', false);
+  const parts: BatchNormalizationParts = {
+    gamma,
+    beta,
     movingMean,
     movingVariance,
     momentum: options.momentum,
     epsilon: options.epsilon,
+    axis,
+    trainable: isTrainable(context),
+  };
+  const trainable = [gamma, beta].filter((variable): variable is tfCore.Variable => variable !== undefined);
+
+  return {
+    call: ([x], { training }) => batchNormalizationForward(tf, x, parts, training),
+    variables: [...trainable, movingMean, movingVariance],
+    trainableVariables: parts.trainable ? trainable : [],
+    kernel: gamma,
+    bias: beta,
+    activation: 'linear',
+    units: features[0],
+    batchNormalization: parts,
   };
 }
 
-/** Returns the variable of a built tfjs layer by its Keras name, such as `gamma`. */
-export function layerVariable(layer: Layer, name: string): tfCore.Variable | undefined {
-  return layer.weights.find((weight) => weight.originalName.endsWith(`/${name}`))?.read() as tfCore.Variable | undefined;
-}
-
 /**
- * Computes γ·(x − mean)/√(variance + ε) + β over every axis but the last. In training, mean
- * and variance are the batch's (biased variance, as Keras 3 computes it), and the moving
- * averages become moving·momentum + batch·(1 − momentum) right away, as in Keras, whether
- * or not the optimizer applies the step afterwards.
+ * Computes γ·(x − mean)/√(variance + ε) + β over every axis but the feature axis. In
+ * training, mean and variance are the batch's (biased variance, as Keras 3 computes it), and
+ * the moving averages become moving·momentum + batch·(1 − momentum) right away, as in Keras,
+ * whether or not the optimizer applies the step afterwards.
  */
 export function batchNormalizationForward(tf: Tf, x: tfCore.Tensor, parts: BatchNormalizationParts, training: boolean): tfCore.Tensor {
+  const axes = Array.from({ length: x.rank }, (_, axis) => axis).filter((axis) => axis !== parts.axis);
+  // Per-feature vectors broadcast along the feature axis, which need not be the last.
+  const broadcastShape = Array.from({ length: x.rank }, (_, axis) => (axis === parts.axis ? x.shape[axis] : 1));
+  const feature = (vector: tfCore.Tensor): tfCore.Tensor => (parts.axis === x.rank - 1 ? vector : tf.reshape(vector, broadcastShape));
+
   let mean: tfCore.Tensor;
   let variance: tfCore.Tensor;
-  if (training) {
-    const axes = Array.from({ length: x.rank - 1 }, (_, axis) => axis);
+  if (training && parts.trainable) {
     ({ mean, variance } = tf.moments(x, axes));
     updateMovingAverage(tf, parts.movingMean, mean, parts.momentum);
     updateMovingAverage(tf, parts.movingVariance, variance, parts.momentum);
@@ -101,7 +122,7 @@ export function batchNormalizationForward(tf: Tf, x: tfCore.Tensor, parts: Batch
   if (parts.beta) {
     offset = tf.add(offset, parts.beta);
   }
-  return tf.add(tf.mul(x, inverse), offset);
+  return tf.add(tf.mul(x, feature(inverse)), feature(offset));
 }
 
 /** Moves `moving` toward the batch value. The update is not part of the loss, so backpropagation skips it. */

@@ -1,9 +1,13 @@
-/** Keras `evaluate`: loss and accuracy over a whole example set, in inference mode. */
+/**
+ * Keras `evaluate`: loss and accuracy over a whole example set, in inference mode. As in
+ * Keras, `class_weight` applies to training only, so these losses are unweighted.
+ */
 import type * as tfCore from '@tensorflow/tfjs-core';
 import type { DatasetSpec } from '../common/modelSpec';
 import { makeBatch, type ExampleSet } from './dataset';
-import { correctPerExample, crossentropyPerExample } from './losses';
+import { accuracyPerExample, logitsActivationOf, lossPerExample } from './losses';
 import { forward, type BuiltModel } from './model';
+import { DEFAULT_OBJECTIVE, type Objective } from './targets';
 import type { Tf } from './tensorflow';
 
 /**
@@ -14,6 +18,7 @@ const EVALUATION_CHUNK = 1000;
 
 export interface EvaluationResult {
   readonly loss: number;
+  /** NaN when the objective has no accuracy metric. */
   readonly accuracy: number;
   readonly examples: number;
 }
@@ -29,7 +34,9 @@ export async function evaluateExamples(
   inputShape: readonly number[],
   dataset: DatasetSpec,
   isStopRequested: () => boolean,
+  objective: Objective = DEFAULT_OBJECTIVE,
 ): Promise<EvaluationResult | undefined> {
+  const logitsActivation = logitsActivationOf(model);
   const count = examples.indices.length;
   let lossSum = 0;
   let correctSum = 0;
@@ -50,10 +57,9 @@ export async function evaluateExamples(
             logits = z;
           },
         });
-        return tf.stack([
-          tf.sum(crossentropyPerExample(tf, batch.y, prediction, logits)),
-          tf.sum(correctPerExample(tf, batch.y, prediction)),
-        ]);
+        const inputs = { targets: batch.y, prediction, logits, logitsActivation: logits ? logitsActivation : undefined };
+        const correct = objective.accuracy ? tf.sum(accuracyPerExample(tf, objective.accuracy, batch.y, prediction)) : tf.scalar(NaN);
+        return tf.stack([tf.sum(lossPerExample(tf, objective, inputs)), correct]);
       });
     } finally {
       tf.dispose([batch.x, batch.y]);

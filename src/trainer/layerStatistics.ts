@@ -77,7 +77,7 @@ export function layerStatisticsTensor(tf: Tf, inputs: LayerStatisticsInputs, lea
       low,
       high,
       family === 'sigmoid' || family === 'tanh' ? saturatedFraction(tf, values, family) : nan,
-      family === 'relu' ? deadFraction(tf, output) : nan,
+      family === 'relu' ? deadFraction(tf, output, state.channelAxis) : nan,
       updateRatio,
     ].map((scalar) => tf.reshape(scalar, [1]));
 
@@ -164,9 +164,18 @@ function saturatedFraction(tf: Tf, values: tfCore.Tensor, family: 'sigmoid' | 't
   return tf.mean(tf.cast(tf.logicalOr(nearLow, nearHigh), 'float32')) as tfCore.Scalar;
 }
 
-/** Fraction of units (all non-batch positions) that output 0 for every example in the batch. */
-function deadFraction(tf: Tf, output: tfCore.Tensor): tfCore.Scalar {
-  const perUnit = tf.reshape(output, [output.shape[0], -1]);
-  const largest = tf.max(tf.abs(perUnit), 0);
+/**
+ * Fraction of units or channels (entries along `channelAxis`) that output 0 at every other
+ * position of every example in the batch: a Dense unit, a Conv2D filter over all pixels, a
+ * recurrent unit over all timesteps.
+ */
+function deadFraction(tf: Tf, output: tfCore.Tensor, channelAxis: number): tfCore.Scalar {
+  const last = output.rank - 1;
+  const channelsLast =
+    channelAxis === last
+      ? output
+      : tf.transpose(output, [...Array.from({ length: output.rank }, (_, axis) => axis).filter((axis) => axis !== channelAxis), channelAxis]);
+  const perChannel = tf.reshape(channelsLast, [-1, output.shape[channelAxis]]);
+  const largest = tf.max(tf.abs(perChannel), 0);
   return tf.mean(tf.cast(tf.equal(largest, 0), 'float32')) as tfCore.Scalar;
 }

@@ -1,49 +1,56 @@
 /**
- * Builds the Keras `Sequential` model a ModelSpec describes as tfjs layers, with Keras's
- * initial weights, and runs its forward pass one layer at a time so the training step can
- * watch and probe every tracked layer's output.
+ * Builds the Keras model a ModelSpec describes, Sequential or functional, with Keras 3's
+ * initial weights, and runs its forward pass one layer at a time in source order so the
+ * training step can watch and probe every tracked layer's output.
  */
 import * as l10n from '@vscode/l10n';
 import type * as tfCore from '@tensorflow/tfjs-core';
-import type * as tfLayers from '@tensorflow/tfjs-layers';
-import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import { LayerConfigError } from '../common/layerConfig';
+import { inferLayerShapes, MODEL_INPUT, type LayerShape } from '../common/layerShapes';
 import type { LayerSpec, ModelSpec } from '../common/modelSpec';
 import type { TrackedLayer } from '../common/statistics';
-import { resolveActivation, type Activation } from './activations';
-import {
-  batchNormalizationForward,
-  batchNormalizationOptions,
-  batchNormalizationParts,
-  layerVariable,
-  type BatchNormalizationOptions,
-  type BatchNormalizationParts,
-} from './batchNormalization';
+import { buildBatchNormalization, type BatchNormalizationParts } from './batchNormalization';
 import { TrainerError, errorMessage } from './errors';
-import { resolveInitializer } from './initializers';
-import { createRandom, type Random } from './random';
+import {
+  buildActivation,
+  buildElu,
+  buildLeakyRelu,
+  buildPrelu,
+  buildRelu,
+  buildSoftmax,
+} from './layers/activationLayers';
+import { buildConv2D, buildGlobalPooling2D, buildPooling2D } from './layers/convolution';
+import { buildDense } from './layers/dense';
+import { buildDropout } from './layers/dropout';
+import { buildEmbedding, embeddingMask } from './layers/embedding';
+import { buildRecurrent } from './layers/recurrent';
+import { buildAdd, buildConcatenate, buildFlatten, buildInputLayer, buildReshape } from './layers/structural';
+import { warnAboutIgnoredKeys } from './layers/configKeys';
+import { connectedLayers, outputChannelAxes, padMaskSources } from './layers/graph';
+import type { DenseParts, LayerBuildContext, LayerImplementation, LogitsActivation } from './layers/types';
+import type { Random } from './random';
 import type { Tf } from './tensorflow';
 
-/** One entry of `ModelSpec.layers`, built. */
+export type { DenseParts } from './layers/types';
+
+/** One entry of `ModelSpec.layers`, built. `BuiltModel.layers[i]` is `ModelSpec.layers[i]`. */
 export interface ModelLayer {
   readonly specIndex: number;
   readonly spec: LayerSpec;
-  /** Undefined for InputLayer, which only sets the input shape. */
-  readonly layer?: Layer;
+  /** Indices into `BuiltModel.layers` of the layers whose outputs this one takes, or MODEL_INPUT. */
+  readonly inputs: readonly number[];
+  /** Undefined for a layer that does not lead to the model output, which Keras leaves out of the model. */
+  readonly implementation?: LayerImplementation;
   /** Dropout rate; 0 for other layers. */
   readonly dropoutRate: number;
   /** Index into `BuiltModel.tracked`, or -1 for layers without a heatmap row. */
   readonly trackedIndex: number;
-  /** Set for Dense layers, which `forward` computes itself (see `denseForward`). */
+  /** Set for Dense layers. */
   readonly dense?: DenseParts;
-  /** Set for BatchNormalization layers, which `forward` also computes itself. */
+  /** Set for BatchNormalization layers. */
   readonly batchNormalization?: BatchNormalizationParts;
-}
-
-interface DenseParts {
-  readonly kernel: tfCore.Variable;
-  readonly bias?: tfCore.Variable;
-  /** A weightless Activation layer applying the Dense layer's activation. */
-  readonly activation: Layer;
+  /** Index of the Embedding whose `mask_zero` padding mask reaches this layer's first input, or -1. */
+  readonly maskSource: number;
 }
 
 /** A tracked layer with what the statistics need from it. */
@@ -52,39 +59,31 @@ export interface TrackedLayerState {
   /** Output shape without the batch axis. */
   readonly outputShape: readonly number[];
   /**
-   * Dense kernel and bias, or BatchNormalization γ and β, whose gradients the statistics
-   * report as the weight and bias gradients. Undefined for Activation layers,
-   * `use_bias=False`, and `scale=False` or `center=False`.
+   * The weights whose gradients the statistics report as the weight and bias gradients: a
+   * Dense or Conv2D kernel and bias, a recurrent layer's input kernel and bias, Embedding's
+   * embeddings, PReLU's alpha, or BatchNormalization's γ and β. Undefined for layers without
+   * them, `use_bias=False`, and `scale=False` or `center=False`.
    */
   readonly kernel?: tfCore.Variable;
   readonly bias?: tfCore.Variable;
   /** False when the file sets `trainable=False`: the weights exist but are not updated. */
   readonly trainable: boolean;
+  /** Axis of the output, counting the batch axis as 0, along which the units or channels lie that dead % counts. */
+  readonly channelAxis: number;
 }
 
 export interface BuiltModel {
-  readonly model: tfLayers.LayersModel;
   readonly layers: readonly ModelLayer[];
   readonly tracked: readonly TrackedLayerState[];
-  /** Variables the optimizer updates, in a fixed order. */
+  /** Variables the optimizer updates, in layer order and Keras's weight order within a layer. */
   readonly trainableVariables: readonly tfCore.Variable[];
+  /** Every variable of the model, for disposal. */
+  readonly variables: readonly tfCore.Variable[];
   /** Output shape without the batch axis. */
   readonly outputShape: readonly number[];
+  /** Name of the layer whose output is the model output, or undefined for the last of `layers`. */
+  readonly outputName?: string;
 }
-
-/** Config keys every layer may carry that do not change training. */
-const COMMON_KEYS = ['name', 'trainable', 'dtype', 'input_shape', 'input_dim', 'batch_input_shape', 'batch_size'];
-
-/** Config keys each layer class uses; other non-null keys get a warning that they are ignored. */
-const USED_KEYS: Readonly<Record<LayerSpec['className'], readonly string[]>> = {
-  InputLayer: ['shape', 'sparse', 'ragged'],
-  Flatten: ['data_format'],
-  Dense: ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer'],
-  Activation: ['activation'],
-  // Keras's own dropout seed is replaced by the run seed.
-  Dropout: ['rate', 'seed'],
-  BatchNormalization: ['axis', 'momentum', 'epsilon', 'center', 'scale'],
-};
 
 /**
  * Builds the model for inputs of `spec.inputShape`, drawing initial weights from `random`.
@@ -93,53 +92,71 @@ const USED_KEYS: Readonly<Record<LayerSpec['className'], readonly string[]>> = {
  */
 export function buildModel(tf: Tf, spec: ModelSpec, random: Random, warn: (message: string) => void): BuiltModel {
   checkUniqueNames(spec.layers);
+  const inference = inferLayerShapes(spec);
+  if (inference.error) {
+    throw new TrainerError(inference.error.message, inference.error.specIndex);
+  }
+  const shapes = inference.layers;
+  const connected = connectedLayers(shapes, inference.outputIndex);
+  const maskSources = padMaskSources(spec, shapes, connected, inference.outputIndex, warn);
+  const channelAxes = outputChannelAxes(spec, shapes);
 
   const built: ModelLayer[] = [];
-  const created: Layer[] = [];
   const tracked: TrackedLayerState[] = [];
-  const input = tf.input({ shape: [...spec.inputShape] });
-  let output: tfLayers.SymbolicTensor = input;
-
+  const variables: tfCore.Variable[] = [];
   try {
     spec.layers.forEach((layerSpec, specIndex) => {
+      const shape = shapes[specIndex];
+      const entry = { specIndex, spec: layerSpec, inputs: shape.inputs, maskSource: maskSources[specIndex] };
       warnAboutIgnoredKeys(layerSpec, warn);
-      try {
-        const entry = buildLayer(tf, layerSpec, specIndex, output);
-        if (entry.layer) {
-          created.push(entry.layer);
-          output = entry.layer.apply(output) as tfLayers.SymbolicTensor;
-        }
-        let trackedIndex = -1;
-        let dense: DenseParts | undefined;
-        let batchNormalization: BatchNormalizationParts | undefined;
-        if (entry.activation) {
-          trackedIndex = tracked.length;
-          const state = trackLayer(tf, layerSpec, specIndex, entry.layer as Layer, entry.activation, output, random);
-          tracked.push(state);
-          if (state.kernel && entry.denseActivation) {
-            dense = { kernel: state.kernel, bias: state.bias, activation: entry.denseActivation };
-          }
-          if (entry.batchNormalization) {
-            batchNormalization = batchNormalizationParts(entry.layer as Layer, entry.batchNormalization);
-          }
-        }
-        built.push({ specIndex, spec: layerSpec, layer: entry.layer, dropoutRate: entry.dropoutRate, trackedIndex, dense, batchNormalization });
-      } catch (error) {
-        throw error instanceof TrainerError ? error : layerError(layerSpec, specIndex, error);
+      if (!connected[specIndex]) {
+        warn(
+          l10n.t(
+            'Layer {0} on line {1} does not lead to the model output, so the trainer leaves it out as Keras does.',
+            layerSpec.name,
+            layerSpec.range.startLine + 1,
+          ),
+        );
+        built.push({ ...entry, dropoutRate: 0, trackedIndex: -1 });
+        return;
       }
+
+      let implementation: LayerImplementation;
+      try {
+        implementation = buildLayer({ tf, spec: layerSpec, specIndex, shape, random });
+      } catch (error) {
+        throw layerError(layerSpec, specIndex, error);
+      }
+      variables.push(...implementation.variables);
+
+      let trackedIndex = -1;
+      if (implementation.activation !== undefined) {
+        trackedIndex = tracked.length;
+        tracked.push(trackLayer(layerSpec, specIndex, shape, implementation, channelAxes[specIndex]));
+      }
+      built.push({
+        ...entry,
+        implementation,
+        dropoutRate: implementation.dropoutRate ?? 0,
+        trackedIndex,
+        dense: implementation.dense,
+        batchNormalization: implementation.batchNormalization,
+      });
     });
   } catch (error) {
-    disposeLayers(created);
+    tf.dispose(variables);
     throw error;
   }
 
-  const model = tf.model({ inputs: input, outputs: output });
-  const trainableVariables = tracked
-    .filter((state) => state.trainable)
-    .flatMap((state) => [state.kernel, state.bias])
-    .filter((variable): variable is tfCore.Variable => variable !== undefined);
-
-  return { model, layers: built, tracked, trainableVariables, outputShape: output.shape.slice(1) as number[] };
+  const trainableVariables = built.flatMap((entry) => entry.implementation?.trainableVariables ?? []);
+  return {
+    layers: built,
+    tracked,
+    trainableVariables,
+    variables,
+    outputShape: inference.outputShape ?? spec.inputShape,
+    outputName: spec.outputLayer,
+  };
 }
 
 export interface ForwardOptions {
@@ -151,34 +168,40 @@ export interface ForwardOptions {
   readonly probes?: readonly tfCore.Tensor[];
   /** Receives each tracked layer's output (after its probe). */
   readonly onTrackedOutput?: (trackedIndex: number, output: tfCore.Tensor) => void;
-  /** Receives the input of the final softmax (the logits) when `endsWithSoftmax(model)`. */
+  /**
+   * Receives the input of the output layer's final softmax or sigmoid (the logits) when
+   * `outputLogitsActivation(model)` names one.
+   */
   readonly onLogits?: (logits: tfCore.Tensor) => void;
 }
 
 /**
- * Runs `x` through the model layer by layer.
+ * Runs `x` through the model's layers in source order, each on the outputs of its inbound
+ * layers, and returns the output layer's output.
  * @throws TrainerError with the index of the layer whose computation failed.
  */
 export function forward(tf: Tf, model: BuiltModel, x: tfCore.Tensor, options: ForwardOptions): tfCore.Tensor {
-  let activation = x;
-  const softmaxEntry = options.onLogits && endsWithSoftmax(model) ? model.layers[model.layers.length - 1] : undefined;
+  const outputIndex = outputLayerIndex(model);
+  const onLogits = options.onLogits && outputLogitsActivation(model) ? options.onLogits : undefined;
+  const outputs: tfCore.Tensor[] = [];
+  const masks: tfCore.Tensor[] = [];
 
   for (const entry of model.layers) {
-    if (!entry.layer) {
+    const implementation = entry.implementation;
+    if (!implementation) {
       continue;
     }
-    const onLogits = entry === softmaxEntry ? options.onLogits : undefined;
+    const inputs = entry.inputs.map((index) => (index === MODEL_INPUT ? x : outputs[index]));
+    let output: tfCore.Tensor;
     try {
-      if (entry.dense) {
-        activation = denseForward(tf, activation, entry.dense, onLogits);
-      } else if (entry.batchNormalization) {
-        activation = batchNormalizationForward(tf, activation, entry.batchNormalization, options.training);
-      } else if (entry.dropoutRate > 0) {
-        activation = dropout(tf, activation, entry.dropoutRate, options);
-      } else {
-        // Here `onLogits` is set only for a final Activation('softmax'), whose input is the logits.
-        onLogits?.(activation);
-        activation = entry.layer.apply(activation) as tfCore.Tensor;
+      output = implementation.call(inputs, {
+        training: options.training,
+        dropoutRandom: options.dropoutRandom,
+        mask: entry.maskSource >= 0 ? masks[entry.maskSource] : undefined,
+        onLogits: entry.specIndex === outputIndex ? onLogits : undefined,
+      });
+      if (entry.spec.className === 'Embedding' && entry.spec.config.mask_zero === true) {
+        masks[entry.specIndex] = embeddingMask(tf, inputs[0]);
       }
     } catch (error) {
       throw layerError(entry.spec, entry.specIndex, error);
@@ -186,228 +209,125 @@ export function forward(tf: Tf, model: BuiltModel, x: tfCore.Tensor, options: Fo
 
     if (entry.trackedIndex >= 0) {
       if (options.probes) {
-        activation = tf.add(activation, options.probes[entry.trackedIndex]);
+        output = tf.add(output, options.probes[entry.trackedIndex]);
       }
-      options.onTrackedOutput?.(entry.trackedIndex, activation);
+      options.onTrackedOutput?.(entry.trackedIndex, output);
     }
+    outputs[entry.specIndex] = output;
   }
-  return activation;
+  return outputIndex === MODEL_INPUT ? x : outputs[outputIndex];
 }
 
 /**
- * True when the model's last layer applies softmax (Dense with activation='softmax' or
- * Activation('softmax')), so the loss is computed from that layer's input, as Keras does.
+ * True when the model's output layer applies softmax on the last axis (Dense with
+ * activation='softmax', Activation('softmax') or Softmax()), so the loss is computed from
+ * that layer's input, as Keras does.
  */
 export function endsWithSoftmax(model: BuiltModel): boolean {
-  const last = model.layers[model.layers.length - 1];
-  return last !== undefined && last.trackedIndex >= 0 && model.tracked[last.trackedIndex]?.info.activation === 'softmax';
+  return outputLogitsActivation(model) === 'softmax';
+}
+
+/**
+ * Returns the activation whose input `forward` reports through `onLogits`: a last-axis softmax
+ * or a sigmoid that ends the output layer, or undefined for other outputs.
+ */
+export function outputLogitsActivation(model: BuiltModel): LogitsActivation | undefined {
+  const index = outputLayerIndex(model);
+  return index === MODEL_INPUT ? undefined : model.layers[index]?.implementation?.logitsActivation;
+}
+
+/** Returns the tracked index of the output layer, or -1 when it has no heatmap row. */
+export function outputTrackedIndex(model: BuiltModel): number {
+  const index = outputLayerIndex(model);
+  return index === MODEL_INPUT ? -1 : (model.layers[index]?.trackedIndex ?? -1);
 }
 
 /** Disposes the model's weights. */
 export function disposeModel(model: BuiltModel): void {
-  model.model.dispose();
+  model.variables.forEach((variable) => variable.dispose());
 }
 
-/**
- * Computes Keras Dense, activation(x·kernel + bias), on the last axis of `x`.
- *
- * NOTE: this replaces tfjs's Dense layer for speed. tfjs's matMul gradient multiplies
- * transposed operands, and tfjs-backend-wasm 4.22 does that about 6× slower than an explicit
- * transpose followed by a plain matMul. For 784×32 by 32×64 it took 1.5 ms against 0.26 ms
- * (Node 20, 2-core x86 machine), and a training step of a six-hidden-layer MNIST model
- * fell from about 15 ms to 6 ms.
- */
-function denseForward(
-  tf: Tf,
-  x: tfCore.Tensor,
-  dense: DenseParts,
-  onPreActivation?: (z: tfCore.Tensor) => void,
-): tfCore.Tensor {
-  const shape = x.shape as number[];
-  const units = (dense.kernel.shape as number[])[1];
-  const inputs = x.rank > 2 ? tf.reshape(x, [-1, shape[shape.length - 1]]) : x;
-
-  let z: tfCore.Tensor = matMulWithTransposedGradients(tf)(inputs as tfCore.Tensor2D, dense.kernel as tfCore.Tensor2D);
-  if (dense.bias) {
-    z = tf.add(z, dense.bias);
+function outputLayerIndex(model: BuiltModel): number {
+  if (model.outputName !== undefined) {
+    const index = model.layers.findIndex((entry) => entry.spec.name === model.outputName);
+    if (index >= 0) {
+      return index;
+    }
   }
-  if (x.rank > 2) {
-    z = tf.reshape(z, [...shape.slice(0, -1), units]);
-  }
-  onPreActivation?.(z);
-  return dense.activation.apply(z) as tfCore.Tensor;
+  return model.layers.length - 1;
 }
 
-const matMulCache = new WeakMap<Tf, (a: tfCore.Tensor2D, b: tfCore.Tensor2D) => tfCore.Tensor2D>();
-
-/** `tf.matMul(a, b)` whose gradients transpose explicitly: ∂a = dy·transpose(b), ∂b = transpose(a)·dy. */
-function matMulWithTransposedGradients(tf: Tf): (a: tfCore.Tensor2D, b: tfCore.Tensor2D) => tfCore.Tensor2D {
-  let matMul = matMulCache.get(tf);
-  if (!matMul) {
-    matMul = tf.customGrad((...inputs: (tfCore.Tensor | tfCore.GradSaveFunc)[]) => {
-      const [a, b, save] = inputs as [tfCore.Tensor2D, tfCore.Tensor2D, tfCore.GradSaveFunc];
-      save([a, b]);
-      return {
-        value: tf.matMul(a, b),
-        gradFunc: (dy: tfCore.Tensor2D, saved: tfCore.Tensor[]) => [
-          tf.matMul(dy, tf.transpose(saved[1]) as tfCore.Tensor2D),
-          tf.matMul(tf.transpose(saved[0]) as tfCore.Tensor2D, dy),
-        ],
-      };
-    }) as (a: tfCore.Tensor2D, b: tfCore.Tensor2D) => tfCore.Tensor2D;
-    matMulCache.set(tf, matMul);
-  }
-  return matMul;
-}
-
-/**
- * Keras inverted dropout: keeps each value with probability 1 − rate and scales the kept
- * ones by 1 / (1 − rate). The masks come from the run's dropout stream, because tfjs's
- * seeded `tf.dropout` draws the same mask on every call.
- */
-function dropout(tf: Tf, x: tfCore.Tensor, rate: number, options: ForwardOptions): tfCore.Tensor {
-  if (!options.training) {
-    return x;
-  }
-  if (!options.dropoutRandom) {
-    throw new Error('Training with Dropout needs options.dropoutRandom.');
-  }
-  const seed = options.dropoutRandom.nextUint32();
-  return tf.tidy(() => {
-    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
-    return tf.div(tf.mul(x, keep), 1 - rate);
-  });
-}
-
-interface LayerEntry {
-  readonly layer?: Layer;
-  readonly dropoutRate: number;
-  /** Set for layers that get a heatmap row. */
-  readonly activation?: Activation;
-  /** For Dense layers, the activation as a layer of its own, for `denseForward`. */
-  readonly denseActivation?: Layer;
-  /** For BatchNormalization layers, the options `batchNormalizationForward` needs. */
-  readonly batchNormalization?: BatchNormalizationOptions;
-}
-
-function buildLayer(tf: Tf, spec: LayerSpec, specIndex: number, input: tfLayers.SymbolicTensor): LayerEntry {
-  const config = spec.config;
-  const common = { name: spec.name, trainable: config.trainable !== false };
-
-  switch (spec.className) {
+function buildLayer(context: LayerBuildContext): LayerImplementation {
+  switch (context.spec.className) {
     case 'InputLayer':
-      if (specIndex !== 0) {
-        throw new TrainerError(l10n.t('InputLayer {0} must be the first layer of the model.', spec.name), specIndex);
-      }
-      return { dropoutRate: 0 };
-
+      return buildInputLayer();
     case 'Flatten':
-      // Keras passes a (batch, features) input through unchanged; tfjs's Flatten rejects it.
-      if (input.shape.length <= 2) {
-        return { dropoutRate: 0 };
-      }
-      return { layer: tf.layers.flatten(common), dropoutRate: 0 };
-
-    case 'Activation': {
-      const activation = resolveActivation(config.activation);
-      return { layer: tf.layers.activation({ ...common, activation: activation.tfjs }), dropoutRate: 0, activation };
-    }
-
-    case 'Dropout': {
-      const rate = config.rate;
-      if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-        throw new TrainerError(
-          l10n.t('Dropout {0} needs a rate between 0 (inclusive) and 1 (exclusive), got {1}.', spec.name, String(rate)),
-          specIndex,
-        );
-      }
-      return { layer: tf.layers.dropout({ ...common, rate }), dropoutRate: rate };
-    }
-
-    case 'Dense': {
-      const units = config.units;
-      if (typeof units !== 'number' || !Number.isInteger(units) || units <= 0) {
-        throw new TrainerError(l10n.t('Dense {0} needs a positive whole number of units, got {1}.', spec.name, String(units)), specIndex);
-      }
-      if (input.shape[input.shape.length - 1] === null) {
-        throw new TrainerError(l10n.t('Dense {0} needs an input whose last dimension is known.', spec.name), specIndex);
-      }
-      const activation = resolveActivation(config.activation);
-      const layer = tf.layers.dense({
-        ...common,
-        units,
-        activation: activation.tfjs,
-        useBias: config.use_bias !== false,
-        // Placeholders: trackLayer replaces both with Keras's initial values once the input size is known.
-        kernelInitializer: 'zeros',
-        biasInitializer: 'zeros',
-      });
-      const denseActivation = tf.layers.activation({ activation: activation.tfjs });
-      return { layer, dropoutRate: 0, activation, denseActivation };
-    }
-
-    case 'BatchNormalization': {
-      if (input.shape[input.shape.length - 1] === null) {
-        throw new TrainerError(l10n.t('BatchNormalization {0} needs an input whose last dimension is known.', spec.name), specIndex);
-      }
-      const options = batchNormalizationOptions(spec, specIndex);
-      const layer = tf.layers.batchNormalization({ ...common, axis: -1, ...options });
-      return { layer, dropoutRate: 0, activation: resolveActivation('linear'), batchNormalization: options };
-    }
+      return buildFlatten(context);
+    case 'Reshape':
+      return buildReshape(context);
+    case 'Dense':
+      return buildDense(context);
+    case 'Activation':
+      return buildActivation(context);
+    case 'Dropout':
+      return buildDropout(context);
+    case 'BatchNormalization':
+      return buildBatchNormalization(context);
+    case 'Conv2D':
+      return buildConv2D(context);
+    case 'MaxPooling2D':
+    case 'AveragePooling2D':
+      return buildPooling2D(context);
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+      return buildGlobalPooling2D(context);
+    case 'LeakyReLU':
+      return buildLeakyRelu(context);
+    case 'ELU':
+      return buildElu(context);
+    case 'PReLU':
+      return buildPrelu(context);
+    case 'ReLU':
+      return buildRelu(context);
+    case 'Softmax':
+      return buildSoftmax(context);
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU':
+      return buildRecurrent(context);
+    case 'Embedding':
+      return buildEmbedding(context);
+    case 'Concatenate':
+      return buildConcatenate(context);
+    case 'Add':
+      return buildAdd(context);
   }
 }
 
-/**
- * Describes a layer for the heatmap; for a Dense layer also sets its Keras initial weights.
- * A BatchNormalization layer reports γ and β as its weights and its feature count as units.
- */
+/** Describes a layer with a heatmap row: one with weights or an activation. */
 function trackLayer(
-  tf: Tf,
   spec: LayerSpec,
   specIndex: number,
-  layer: Layer,
-  activation: Activation,
-  output: tfLayers.SymbolicTensor,
-  random: Random,
+  shape: LayerShape,
+  implementation: LayerImplementation,
+  channelAxis: number,
 ): TrackedLayerState {
-  const outputShape = output.shape.slice(1) as number[];
-  const batchNormalization = spec.className === 'BatchNormalization';
   const info: TrackedLayer = {
     specIndex,
     name: spec.name,
     className: spec.className,
-    activation: activation.keras,
-    units: trackedUnits(spec, batchNormalization, outputShape),
-    hasWeights: spec.className === 'Dense' || (batchNormalization && spec.config.scale !== false),
+    activation: implementation.activation ?? 'linear',
+    units: implementation.units,
+    hasWeights: implementation.kernel !== undefined,
     line: spec.range.startLine,
   };
-  const trainable = spec.config.trainable !== false;
-  if (batchNormalization) {
-    return { info, outputShape, trainable, kernel: layerVariable(layer, 'gamma'), bias: layerVariable(layer, 'beta') };
-  }
-  if (spec.className !== 'Dense') {
-    return { info, outputShape, trainable };
-  }
-
-  const [kernelWeight, biasWeight] = layer.weights;
-  const kernelInitializer = resolveInitializer(spec.config.kernel_initializer, 'glorot_uniform');
-  const biasInitializer = resolveInitializer(spec.config.bias_initializer, 'zeros');
-  const initialValues = [kernelWeight, biasWeight]
-    .filter((weight) => weight !== undefined)
-    .map((weight, i) => {
-      const initializer = i === 0 ? kernelInitializer : biasInitializer;
-      const source = initializer.seed === undefined ? random : createRandom(initializer.seed);
-      return tf.tensor(initializer.generate(weight.shape as number[], source), weight.shape as number[]);
-    });
-  layer.setWeights(initialValues);
-  tf.dispose(initialValues);
-
   return {
     info,
-    outputShape,
-    kernel: kernelWeight.read() as tfCore.Variable,
-    bias: biasWeight?.read() as tfCore.Variable | undefined,
-    trainable,
+    outputShape: shape.outputShape,
+    kernel: implementation.kernel,
+    bias: implementation.bias,
+    trainable: spec.config.trainable !== false,
+    channelAxis,
   };
 }
 
@@ -424,46 +344,16 @@ function checkUniqueNames(layers: readonly LayerSpec[]): void {
   });
 }
 
-function warnAboutIgnoredKeys(spec: LayerSpec, warn: (message: string) => void): void {
-  const used = USED_KEYS[spec.className];
-  for (const [key, value] of Object.entries(spec.config)) {
-    if (value !== null && value !== undefined && !used.includes(key) && !COMMON_KEYS.includes(key)) {
-      warn(
-        l10n.t(
-          'Layer {0}: the option {1} is ignored by the trainer, so results may differ from Keras.',
-          spec.name,
-          key,
-        ),
-      );
-    }
-  }
-}
-
 function layerError(spec: LayerSpec, specIndex: number, error: unknown): TrainerError {
   if (error instanceof TrainerError) {
     return error;
+  }
+  if (error instanceof LayerConfigError) {
+    return new TrainerError(error.message, error.specIndex ?? specIndex);
   }
   return new TrainerError(
     l10n.t('Layer {0} ({1}, line {2}) failed: {3}', spec.name, spec.className, spec.range.startLine + 1, errorMessage(error)),
     specIndex,
     { cause: error },
   );
-}
-
-function disposeLayers(layers: readonly Layer[]): void {
-  for (const layer of layers) {
-    try {
-      layer.dispose();
-    } catch {
-      // A layer that never got built has no weights to free.
-    }
-  }
-}
-
-/** Returns the output width a heatmap label shows: Dense units, or the features a BatchNormalization layer normalizes. */
-function trackedUnits(spec: LayerSpec, batchNormalization: boolean, outputShape: readonly number[]): number | undefined {
-  if (spec.className === 'Dense') {
-    return spec.config.units as number;
-  }
-  return batchNormalization ? outputShape[outputShape.length - 1] : undefined;
 }

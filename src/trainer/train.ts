@@ -10,14 +10,24 @@ import type { ModelSpec } from '../common/modelSpec';
 import type { EpochLogs, StatisticsSample } from '../common/statistics';
 import type { TrainerToHost, TrainOptions } from '../common/trainerProtocol';
 import { locateNonFinite } from '../diagnosis/nonFiniteLocation';
-import { checkPixelScaling, makeBatch, prepareDataset, type ExampleSet, type PreparedDataset } from './dataset';
+import {
+  checkInputMatchesData,
+  checkPixelScaling,
+  makeBatch,
+  prepareDataset,
+  targetEncoding,
+  type ExampleSet,
+  type PreparedDataset,
+} from './dataset';
+import { loadDataset } from './datasets';
+import { CallbackRunner, formatRate, type EarlyStop } from './callbacks';
 import { TrainerError } from './errors';
 import { evaluateExamples, yieldToEventLoop } from './evaluation';
 import { sampledBatches } from './layerStatistics';
-import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from './mnist';
-import { buildModel, disposeModel, type BuiltModel } from './model';
-import { createOptimizer, type Optimizer } from './optimizers';
+import { buildModel, disposeModel, outputTrackedIndex, type BuiltModel } from './model';
+import { createOptimizer, type AdjustableOptimizer } from './optimizers';
 import { createRandom, deriveSeed, drawSeed, RandomStream, shuffleInPlace, type Random } from './random';
+import { checkTargetsFitOutput, resolveObjective, type Objective } from './targets';
 import { loadTensorFlow, type Tf } from './tensorflow';
 import { TrainingStep } from './trainingStep';
 
@@ -27,7 +37,7 @@ export type Emit = (message: TrainerToHost) => void;
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
- * Trains `spec` on MNIST and reports everything through `emit`, ending with `finished`.
+ * Trains `spec` on its dataset and reports everything through `emit`, ending with `finished`.
  * `isStopRequested` is polled before every batch and between evaluation chunks; a stop
  * skips the remaining epochs and the test evaluation.
  * @throws TrainerError (localized, with the layer index when known) for problems with the
@@ -44,17 +54,21 @@ export async function train(
   const { tf, backend, fallbacks } = await loadTensorFlow(options.backend, options.wasmDir);
   emit({ type: 'backend', backend, fallbacks });
 
-  // The model is built before MNIST is read, so mistakes in it are reported at once.
+  // The model is built before the dataset is read, so mistakes in it are reported at once.
   const seed = options.seed ?? drawSeed();
   const warn = (message: string): void => emit({ type: 'log', level: 'warn', message });
   const model = buildModel(tf, spec, createRandom(deriveSeed(seed, RandomStream.initializers)), warn);
-  let optimizer: Optimizer | undefined;
+  let optimizer: AdjustableOptimizer | undefined;
   try {
     checkModel(spec, model, warn);
     optimizer = createOptimizer(tf, spec.compile.optimizer);
 
-    const mnist = await loadMnist(options.dataDir);
-    const data = prepareDataset(mnist, spec.fit, options);
+    const loaded = await loadDataset(spec.dataset, options, seed);
+    checkInputMatchesData(spec, loaded.exampleShape, loaded.displayName);
+    const encoding = targetEncoding(spec, loaded, model.outputShape);
+    checkTargetsFitOutput(spec, encoding, model.outputShape, warn);
+    const objective = resolveObjective(spec, model.outputShape);
+    const data = prepareDataset(loaded, spec.fit, options, encoding);
     emit({
       type: 'dataset',
       name: spec.dataset.name,
@@ -64,7 +78,7 @@ export async function train(
       testExamples: data.test.indices.length,
     });
 
-    const run = new Run(tf, spec, options, emit, isStopRequested, model, optimizer, data, seed);
+    const run = new Run(tf, spec, options, emit, isStopRequested, model, optimizer, data, seed, objective);
     const stopped = await run.fit();
     if (stopped) {
       // A run that went non-finite ends without a test evaluation, which would only report NaN.
@@ -72,7 +86,7 @@ export async function train(
       return;
     }
 
-    const evaluation = await evaluateExamples(tf, model, data.test, spec.inputShape, spec.dataset, isStopRequested);
+    const evaluation = await evaluateExamples(tf, model, data.test, spec.inputShape, spec.dataset, isStopRequested, objective);
     if (evaluation) {
       emit({ type: 'evaluation', evaluation: { ...evaluation, accuracy: run.reportedAccuracy(evaluation.accuracy) } });
     }
@@ -88,6 +102,7 @@ class Run {
   private readonly step: TrainingStep;
   private readonly shuffleRandom: Random;
   private readonly hasAccuracy: boolean;
+  private readonly callbacks: CallbackRunner;
   private lastProgress = -Infinity;
   /** Set when a NaN or infinite loss or gradient ended training; see `stopOnNonFinite`. */
   endedNonFinite = false;
@@ -99,9 +114,10 @@ class Run {
     private readonly emit: Emit,
     private readonly isStopRequested: () => boolean,
     private readonly model: BuiltModel,
-    optimizer: Optimizer,
+    optimizer: AdjustableOptimizer,
     private readonly data: PreparedDataset,
     private readonly seed: number,
+    private readonly objective: Objective,
   ) {
     this.step = new TrainingStep(
       tf,
@@ -109,9 +125,12 @@ class Run {
       optimizer,
       spec.compile.optimizer.learningRate,
       createRandom(deriveSeed(seed, RandomStream.dropout)),
+      objective,
     );
     this.shuffleRandom = createRandom(deriveSeed(seed, RandomStream.shuffle));
-    this.hasAccuracy = spec.compile.metrics.includes('accuracy');
+    this.hasAccuracy = objective.accuracy !== undefined;
+    const log = (message: string): void => emit({ type: 'log', level: 'info', message });
+    this.callbacks = new CallbackRunner(tf, spec.fit.callbacks ?? [], optimizer, model, log);
   }
 
   /** Announces and runs the epochs; returns true when a stop request or a non-finite step ended them early. */
@@ -139,14 +158,27 @@ class Run {
       seed: this.seed,
     });
 
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const logs = await this.runEpoch(epoch, stepsPerEpoch);
-      if (!logs) {
-        return true;
+    try {
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        this.callbacks.onEpochBegin(epoch);
+        const logs = await this.runEpoch(epoch, stepsPerEpoch);
+        if (!logs) {
+          return true;
+        }
+        this.emit({ type: 'epoch', logs });
+        if (this.callbacks.onEpochEnd(epoch, logs)) {
+          break;
+        }
       }
-      this.emit({ type: 'epoch', logs });
+      this.callbacks.onTrainEnd();
+      const earlyStop = this.callbacks.earlyStop;
+      if (earlyStop) {
+        this.emit({ type: 'log', level: 'info', message: earlyStopMessage(earlyStop, epochs) });
+      }
+      return false;
+    } finally {
+      this.callbacks.dispose();
     }
-    return false;
   }
 
   /** Keras reports accuracy only when the file requests the metric. */
@@ -212,6 +244,7 @@ class Run {
           this.spec.inputShape,
           this.spec.dataset,
           this.isStopRequested,
+          this.objective,
         )
       : undefined;
     if (this.data.validation && !validation) {
@@ -265,22 +298,26 @@ class Run {
   }
 }
 
+/** Returns the run's closing note when EarlyStopping ended it, as Keras prints with `verbose=1`. */
+function earlyStopMessage(stop: EarlyStop, epochs: number): string {
+  const args = [stop.epoch + 1, epochs, stop.monitor, stop.epoch - stop.bestEpoch, formatRate(stop.best), stop.bestEpoch + 1];
+  return stop.restoredWeights
+    ? l10n.t({
+        message: 'EarlyStopping stopped training after epoch {0} of {1}: {2} has not improved for {3} epochs. The model keeps the weights of epoch {5}, where {2} was best ({4}), because restore_best_weights=True restores them.',
+        args,
+        comment: ['{2} is a metric name such as val_loss. restore_best_weights=True is Keras code: keep it untranslated.'],
+      })
+    : l10n.t({
+        message: 'EarlyStopping stopped training after epoch {0} of {1}: {2} has not improved for {3} epochs since its best value, {4} at epoch {5}. The model keeps the weights of the last epoch.',
+        args,
+        comment: ['{2} is a metric name such as val_loss.'],
+      });
+}
+
 /** Checks what can be checked before loading anything. */
 function checkSpec(spec: ModelSpec): void {
   checkPixelScaling(spec.dataset);
-  const pixels = spec.inputShape.reduce((product, size) => product * size, 1);
-  if (pixels !== MNIST_PIXELS) {
-    const inputIndex = spec.layers.findIndex((layer) => layer.className === 'InputLayer');
-    throw new TrainerError(
-      l10n.t({
-        message:
-          'The model expects inputs of shape ({0}), but MNIST images have 28×28 = 784 pixels. Use input_shape=(28, 28).',
-        args: [spec.inputShape.join(', ')],
-        comment: ['{0} is a shape such as "32, 32". input_shape=(28, 28) is Keras code: keep it untranslated.'],
-      }),
-      inputIndex >= 0 ? inputIndex : 0,
-    );
-  }
+  checkInputMatchesData(spec);
   if (!Number.isInteger(spec.fit.batchSize) || spec.fit.batchSize < 1) {
     throw new TrainerError(
       l10n.t({
@@ -321,31 +358,27 @@ function checkSpec(spec: ModelSpec): void {
   }
 }
 
-/** Checks the built model against MNIST's ten classes. */
+/**
+ * Checks the built model: it needs weights to train, and a crossentropy without
+ * `from_logits` needs probabilities from the output, which the parser also checks.
+ */
 function checkModel(spec: ModelSpec, model: BuiltModel, warn: (message: string) => void): void {
-  const lastIndex = spec.layers.length - 1;
-  if (model.outputShape.length !== 1 || model.outputShape[0] !== MNIST_CLASSES) {
-    throw new TrainerError(
-      l10n.t({
-        message:
-          'The model outputs shape (None, {0}), but MNIST needs one score per class: (None, 10). End the model with Dense(10, activation="softmax"), with Flatten() before the Dense layers.',
-        args: [model.outputShape.join(', ')],
-        comment: ['{0} is the rest of a shape such as "28, 10". Words in snake_case and calls such as Dense(...) are Keras code: keep them untranslated.'],
-      }),
-      lastIndex >= 0 ? lastIndex : undefined,
-    );
-  }
   if (model.trainableVariables.length === 0) {
     throw new TrainerError(l10n.t('The model has no trainable weights. Add a Dense layer.'));
   }
 
-  const lastTracked = model.tracked[model.tracked.length - 1];
-  if (lastTracked && lastTracked.info.activation !== 'softmax') {
+  const { loss, fromLogits } = spec.compile;
+  const output = model.tracked[outputTrackedIndex(model)];
+  const expected = loss === 'binary_crossentropy' ? ['sigmoid', 'softmax'] : ['softmax'];
+  const isCrossentropy = loss === 'binary_crossentropy' || loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy';
+  if (isCrossentropy && !fromLogits && output && !expected.includes(output.info.activation)) {
     warn(
       l10n.t(
-        'The last layer {0} uses the activation {1}, not softmax. Crossentropy expects probabilities, so the loss may not fall.',
-        lastTracked.info.name,
-        lastTracked.info.activation,
+        'The last layer {0} uses the activation {1}, not {2}. {3} expects probabilities, so the loss may not fall.',
+        output.info.name,
+        output.info.activation,
+        expected[0],
+        loss,
       ),
     );
   }

@@ -5,16 +5,25 @@
 import type * as tfCore from '@tensorflow/tfjs-core';
 import type { LayerStatistics } from '../common/statistics';
 import { decodeLayerStatistics, layerStatisticsTensor, VALUES_PER_LAYER } from './layerStatistics';
-import { correctPerExample, crossentropyPerExample, crossentropyProbabilityGradient } from './losses';
-import { forward, type BuiltModel } from './model';
+import {
+  accuracyPerExample,
+  binaryCrossentropyProbabilityGradient,
+  crossentropyProbabilityGradient,
+  logitsActivationOf,
+  lossPerExample,
+  readsActivationInput,
+  type LossInputs,
+} from './losses';
+import { forward, outputTrackedIndex, type BuiltModel } from './model';
 import type { Optimizer } from './optimizers';
 import type { Random } from './random';
+import { DEFAULT_OBJECTIVE, exampleWeights, type Objective } from './targets';
 import type { Tf } from './tensorflow';
 
 export interface StepOutcome {
-  /** Mean loss over the batch, before the update. */
+  /** Loss over the batch, before the update: the mean of the examples' losses, weighted by `class_weight`. */
   readonly loss: number;
-  /** Fraction of the batch classified correctly, before the update. */
+  /** Batch accuracy before the update; NaN when the objective has no accuracy metric. */
   readonly accuracy: number;
   /** Per tracked layer, on steps run with statistics and on a non-finite step. */
   readonly layers?: readonly LayerStatistics[];
@@ -34,12 +43,20 @@ export class TrainingStep {
   /** Position of each weight in the gradient list of a statistics step. */
   private readonly gradientIndex: ReadonlyMap<tfCore.Variable, number>;
 
+  /**
+   * @param learningRate The rate the update-ratio statistic uses when the optimizer reports
+   * none that is finite. Otherwise the statistic uses the optimizer's current rate, which
+   * schedules and callbacks change.
+   * @param objective The loss, accuracy and class weights; sparse crossentropy with argmax
+   * accuracy when left out.
+   */
   constructor(
     private readonly tf: Tf,
     private readonly model: BuiltModel,
     private readonly optimizer: Optimizer,
     private readonly learningRate: number,
     private readonly dropoutRandom: Random,
+    private readonly objective: Objective = DEFAULT_OBJECTIVE,
   ) {
     const trainable = new Set(model.trainableVariables);
     this.frozenVariables = model.tracked
@@ -54,22 +71,23 @@ export class TrainingStep {
    * Trains on one batch. With `withStatistics`, the same gradient computation also yields
    * ∂L/∂(output) of every tracked layer, and all numbers come back in one read. A step
    * whose loss or gradients are not finite is not applied and always returns statistics.
+   * @param targets The batch's `y`: one-hot `[batch, depth]` or label values `[batch, 1]`.
    */
-  async run(x: tfCore.Tensor, oneHotLabels: tfCore.Tensor, withStatistics: boolean): Promise<StepOutcome> {
-    const outcome = await this.compute(x, oneHotLabels, withStatistics, true);
+  async run(x: tfCore.Tensor, targets: tfCore.Tensor, withStatistics: boolean): Promise<StepOutcome> {
+    const outcome = await this.compute(x, targets, withStatistics, true);
     if (!outcome.nonFinite || outcome.layers) {
       return outcome;
     }
     // The weights are unchanged, so a second pass over the same batch gives the statistics
     // of the step that went bad. Only dropout masks differ between the two passes.
-    const statistics = await this.compute(x, oneHotLabels, true, false);
+    const statistics = await this.compute(x, targets, true, false);
     return { ...outcome, layers: statistics.layers };
   }
 
   /** Computes one step and applies it when `apply` is set and every gradient is finite. */
   private async compute(
     x: tfCore.Tensor,
-    oneHotLabels: tfCore.Tensor,
+    labels: tfCore.Tensor,
     withStatistics: boolean,
     apply: boolean,
   ): Promise<StepOutcome> {
@@ -88,6 +106,8 @@ export class TrainingStep {
         const outputs: tfCore.Tensor[] = [];
         let accuracy: tfCore.Tensor | undefined;
         let logits: tfCore.Tensor | undefined;
+        let lossInputs: LossInputs | undefined;
+        const weights = exampleWeights(tf, this.objective, labels);
 
         // The forward pass runs inside the gradient tape's own scope, so the tensors the
         // statistics need afterwards are kept explicitly and disposed in `finally`.
@@ -109,12 +129,16 @@ export class TrainingStep {
               logits = z;
             },
           });
-          accuracy = tf.keep(tf.mean(correctPerExample(tf, oneHotLabels, prediction)));
+          const objective = this.objective;
+          accuracy = tf.keep(objective.accuracy ? tf.mean(accuracyPerExample(tf, objective.accuracy, labels, prediction)) : tf.scalar(NaN));
           keptTensors.push(accuracy);
           if (withStatistics && logits) {
             keptTensors.push(tf.keep(logits));
           }
-          return tf.mean(crossentropyPerExample(tf, oneHotLabels, prediction, logits));
+          lossInputs = { targets: labels, prediction, logits, logitsActivation: logits ? logitsActivationOf(model) : undefined };
+          // Keras reduces with `sum_over_batch_size`: the weighted losses are summed and divided by the batch size.
+          const perExample = lossPerExample(tf, objective, lossInputs);
+          return weights ? tf.div(tf.sum(tf.mul(perExample, weights)), batchSize) : tf.mean(perExample);
         }, targets);
 
         // g·0 is 0 for finite entries and NaN for NaN or ±Infinity, so the sum flags any bad entry.
@@ -126,14 +150,17 @@ export class TrainingStep {
         }
 
         const outputGradients: (tfCore.Tensor | undefined)[] = grads.slice(trainableCount + this.frozenVariables.length);
-        if (logits) {
-          // NOTE: with a final softmax the loss reads the logits, so the probe on the softmax
-          // output is off the loss path and gets no gradient. Its ∂L/∂p comes from the formula
-          // instead: the gradient of the unclipped probability form, which the chain rule through
-          // the softmax turns into softmax(z) − y. It is +∞ once a label's probability is below
-          // about e^−88, where the true value exceeds the float32 range.
-          const softmaxIndex = model.layers[model.layers.length - 1].trackedIndex;
-          outputGradients[softmaxIndex] = crossentropyProbabilityGradient(tf, oneHotLabels, logits);
+        const outputIndex = outputTrackedIndex(model);
+        if (logits && lossInputs && outputIndex >= 0 && readsActivationInput(this.objective, lossInputs)) {
+          // NOTE: when the loss reads the logits, the probe on the softmax or sigmoid output is
+          // off the loss path and gets no gradient. Its ∂L/∂p comes from the formula instead: the
+          // gradient of the unclipped probability form, which the chain rule through the
+          // activation turns into the gradient the loss sends to the logits. It is +∞ once a
+          // label's probability is below about e^−88, where the true value exceeds the float32 range.
+          outputGradients[outputIndex] =
+            this.objective.loss === 'binary_crossentropy'
+              ? binaryCrossentropyProbabilityGradient(tf, labels, logits, weights)
+              : crossentropyProbabilityGradient(tf, labels, logits, weights);
         }
         return tf.concat([head, ...this.statisticsTensors(outputs, grads, outputGradients)]);
       });
@@ -178,7 +205,7 @@ export class TrainingStep {
           kernelGradient: gradientOf(state.kernel),
           biasGradient: gradientOf(state.bias),
         },
-        this.learningRate,
+        this.optimizer.learningRate !== undefined && Number.isFinite(this.optimizer.learningRate) ? this.optimizer.learningRate : this.learningRate,
       ),
     );
   }

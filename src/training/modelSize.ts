@@ -4,6 +4,8 @@
  * shared by the extension host and the CLI.
  */
 import * as l10n from '@vscode/l10n';
+import { IMAGE_DATASETS, isImageDataset } from '../common/datasets';
+import { inferLayerShapes, product, type LayerShape } from '../common/layerShapes';
 import type { LayerSpec, ModelSpec, OptimizerSpec } from '../common/modelSpec';
 
 /** Default of the `gradientFlow.maxModelMemoryMB` setting and of the CLI's limit. */
@@ -12,14 +14,11 @@ export const DEFAULT_MAX_MODEL_MEMORY_MB = 2048;
 const BYTES_PER_FLOAT = 4;
 const BYTES_PER_MB = 1024 * 1024;
 
-/** MNIST training examples, the most a batch can hold. */
-const MNIST_TRAIN_EXAMPLES = 60_000;
+/** Size of MNIST's four gzip-compressed files, which the trainer holds while it reads them. */
+const MNIST_COMPRESSED_BYTES = 11_600_000;
 
-/**
- * MNIST as the trainer keeps it: 70,000 images of 784 one-byte pixels and their labels,
- * plus the gzip-compressed files while they are read.
- */
-const MNIST_BYTES = 70_000 * 785 + 11_600_000;
+/** Gate blocks of the recurrent layers, whose per-timestep values the gradient tape keeps. */
+const RECURRENT_GATES: Readonly<Record<string, number>> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
 
 /**
  * Copies of each layer output one training step keeps at its peak: the output, the
@@ -40,7 +39,7 @@ export interface LayerSize {
   readonly name: string;
   /** Output shape without the batch axis. */
   readonly outputShape: readonly number[];
-  /** Weights of the layer: kernel and bias for Dense, 0 for the others. */
+  /** Keras `count_params()` of the layer, as `model.summary()` shows it. */
   readonly parameters: number;
 }
 
@@ -62,10 +61,19 @@ export interface ModelSizeEstimate {
  * double come out as Infinity, so they compare as too large.
  */
 export function estimateModelSize(spec: ModelSpec): ModelSizeEstimate {
-  const layers = layerSizes(spec);
+  // A model whose shapes do not fit (which the parser reports) is estimated from the layers before the first misfit.
+  const shapes = inferLayerShapes(spec).layers;
+  const layers: LayerSize[] = shapes.map((shape) => ({
+    specIndex: shape.specIndex,
+    name: spec.layers[shape.specIndex].name,
+    outputShape: shape.outputShape,
+    parameters: shape.parameters,
+  }));
   const parameters = layers.reduce((sum, layer) => sum + layer.parameters, 0);
-  const outputValues = layers.reduce((sum, layer) => sum + product(layer.outputShape), product(spec.inputShape));
-  const batchSize = Math.min(spec.fit.batchSize, MNIST_TRAIN_EXAMPLES);
+  const outputValues = shapes.reduce((sum, shape) => sum + valuesPerExample(spec.layers[shape.specIndex], shape), product(spec.inputShape));
+  const trainExamples = isImageDataset(spec.dataset.name) ? IMAGE_DATASETS[spec.dataset.name].trainExamples : Infinity;
+  const batchSize = Math.min(spec.fit.batchSize, trainExamples);
+  const datasetBytes = estimateDatasetBytes(spec);
 
   const weightCopies = 2 + optimizerSlots(spec.compile.optimizer);
   const weightBytes = parameters * weightCopies * BYTES_PER_FLOAT;
@@ -78,8 +86,8 @@ export function estimateModelSize(spec: ModelSpec): ModelSizeEstimate {
     batchSize,
     weightBytes,
     activationBytes,
-    datasetBytes: MNIST_BYTES,
-    totalBytes: weightBytes + activationBytes + MNIST_BYTES,
+    datasetBytes,
+    totalBytes: weightBytes + activationBytes + datasetBytes,
   };
 }
 
@@ -137,43 +145,58 @@ function formatCount(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '∞';
 }
 
-/** Follows the shape through the layers the way Keras builds a Sequential model. */
-function layerSizes(spec: ModelSpec): LayerSize[] {
-  let shape: readonly number[] = spec.inputShape;
-  return spec.layers.map((layer, specIndex) => {
-    let parameters = 0;
-    if (layer.className === 'Flatten') {
-      shape = [product(shape)];
-    } else if (layer.className === 'Dense') {
-      const units = positiveNumber(layer.config.units);
-      const inputs = shape.length > 0 ? shape[shape.length - 1] : 1;
-      parameters = inputs * units + (usesBias(layer) ? units : 0);
-      shape = [...shape.slice(0, -1), units];
-    }
-    return { specIndex, name: layer.name, outputShape: shape, parameters };
-  });
+/**
+ * Returns the values one example keeps for a layer during a training step: its output and,
+ * for a recurrent layer, the gate values and states of every timestep, which the gradient tape
+ * keeps until backpropagation. An estimate: other layers' internal values are not counted.
+ */
+function valuesPerExample(layer: LayerSpec, shape: LayerShape): number {
+  const output = product(shape.outputShape);
+  const gates = RECURRENT_GATES[layer.className];
+  const units = layer.config.units;
+  if (gates === undefined || typeof units !== 'number') {
+    return output;
+  }
+  const timesteps = shape.inputShapes[0][0];
+  // Per timestep: the gate pre-activations and activations, the state and the output.
+  return output + timesteps * units * (2 * gates + 2);
 }
 
-/** Slot variables per weight: Adam keeps two moments, RMSprop a mean square, momentum a velocity. */
+/**
+ * Returns the bytes the dataset takes in the trainer: one byte per pixel and label of every
+ * image example, plus MNIST's compressed files while they are read.
+ * NOTE: the generated and CSV datasets are counted as 0, because they hold thousands of rows at most.
+ */
+function estimateDatasetBytes(spec: ModelSpec): number {
+  const name = spec.dataset.name;
+  if (!isImageDataset(name)) {
+    return 0;
+  }
+  const facts = IMAGE_DATASETS[name];
+  const examples = facts.trainExamples + facts.testExamples;
+  const raw = examples * (product(facts.exampleShape) + 1);
+  return name === 'mnist' ? raw + MNIST_COMPRESSED_BYTES : raw;
+}
+
+/**
+ * Slot variables per weight in Keras 3: Adam and Nadam keep two moments (Adam a third with
+ * amsgrad), RMSprop a mean square plus a velocity with momentum and a mean gradient when
+ * centered, Adagrad an accumulator, Adadelta two accumulators, SGD a velocity with momentum.
+ */
 function optimizerSlots(optimizer: OptimizerSpec): number {
+  const option = (key: string): boolean => optimizer.options?.[key] === true;
   switch (optimizer.className) {
     case 'Adam':
+      return option('amsgrad') ? 3 : 2;
+    case 'Nadam':
       return 2;
     case 'RMSprop':
-      return optimizer.momentum > 0 ? 2 : 1;
+      return 1 + (optimizer.momentum > 0 ? 1 : 0) + (option('centered') ? 1 : 0);
+    case 'Adagrad':
+      return 1;
+    case 'Adadelta':
+      return 2;
     case 'SGD':
       return optimizer.momentum > 0 ? 1 : 0;
   }
-}
-
-function usesBias(layer: LayerSpec): boolean {
-  return layer.config.use_bias !== false;
-}
-
-function positiveNumber(value: unknown): number {
-  return typeof value === 'number' && value > 0 ? value : 0;
-}
-
-function product(shape: readonly number[]): number {
-  return shape.reduce((result, size) => result * size, 1);
 }

@@ -1,16 +1,22 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelSpec } from '../common/modelSpec';
-import type { PanelState } from '../common/runState';
+import type { ModelSpec, ParseResult } from '../common/modelSpec';
+import type { PanelState, RunSnapshot } from '../common/runState';
+import type { Evaluation } from '../common/statistics';
 import { readTrainingSettings } from '../configuration';
 import { RunInsights, type Comparison } from '../editor/runInsights';
 import { ExportService } from '../export/exportService';
 import type { Logger } from '../logger';
 import { LastRunStore } from '../panel/serializer';
 import { TrainingPanel } from '../panel/trainingPanel';
-import { parseModelFile } from '../parser';
+import { epochsCapDiagnostic } from '../parser/fit';
+import { parseModelDocument } from '../parser/modelDocument';
+import type { TrainOptions } from '../common/trainerProtocol';
+import { CsvLocationError } from './csvLocation';
+import { DatasetDownloadError, type DownloadProgress } from './datasetDownload';
 import { confirmModelSize } from './modelSizeCheck';
 import { toVscodeDiagnostic, toVscodeRange } from './parseDiagnostics';
+import { needsDownload, prepareRunData } from './runData';
 import { TrainingSession } from './trainingSession';
 
 /** Delay after the last edit before a file with diagnostics is parsed again. */
@@ -68,7 +74,7 @@ export class TrainingController implements vscode.Disposable {
     // Commands can be run with any argument; only a Uri names a file.
     const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!target) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Open a Keras model file (.py) first, then choose Train model.'));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Open a Keras model file (a .py script, or .json from model.to_json() or TensorFlow.js) first, then choose Train model.'));
       return undefined;
     }
 
@@ -85,7 +91,7 @@ export class TrainingController implements vscode.Disposable {
       return undefined;
     }
     const fileName = path.basename(document.uri.path);
-    const result = parseModelFile(document.getText(), fileName);
+    const result = parseWithEpochsCap(document);
     this.diagnostics.set(document.uri, result.diagnostics.map(toVscodeDiagnostic));
     for (const diagnostic of result.diagnostics) {
       this.logger.info('Parser', `${fileName}:${diagnostic.range.startLine + 1} ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}`);
@@ -118,10 +124,16 @@ export class TrainingController implements vscode.Disposable {
       if (!(await confirmModelSize(result.spec, settings.maxModelMemoryMB, this.logger))) {
         return undefined;
       }
+      // Downloads come before the question about the running model, so that a long
+      // download does not stop it early.
+      const runData = await this.prepareRunData(document, result.spec);
+      if (!runData) {
+        return undefined;
+      }
       if (this.session?.isRunning && !(await this.confirmReplaceRun(fileName))) {
         return undefined;
       }
-      return this.startSession(document.uri, result.spec, comparison);
+      return this.startSession(document.uri, result.spec, comparison, runData);
     } finally {
       this.starting = false;
     }
@@ -209,7 +221,75 @@ export class TrainingController implements vscode.Disposable {
     return true;
   }
 
-  private startSession(uri: vscode.Uri, spec: ModelSpec, comparison?: Comparison): Promise<PanelState> {
+  /**
+   * Downloads the dataset with a cancellable progress notification, or resolves the CSV file
+   * the run reads. Returns where the trainer finds them, or undefined after telling the user
+   * why the run cannot start. Restricted Mode changes nothing here: the addresses are fixed,
+   * and a CSV file must lie inside the workspace either way.
+   */
+  private async prepareRunData(
+    document: vscode.TextDocument,
+    spec: ModelSpec,
+  ): Promise<Pick<TrainOptions, 'datasetCacheDir' | 'csvPath'> | undefined> {
+    const cacheDir = path.join(this.context.globalStorageUri.fsPath, 'datasets');
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+    // A file opened without a folder may read data next to it.
+    const isFile = document.uri.scheme === 'file';
+    let allowedRoots = folders;
+    if (folders.length === 0 && isFile) {
+      allowedRoots = [path.dirname(document.uri.fsPath)];
+    }
+    const modelFilePath = isFile ? document.uri.fsPath : path.join(allowedRoots[0] ?? '', path.basename(document.uri.path));
+    const options = { cacheDir, modelFilePath, allowedRoots };
+    try {
+      if (!(await needsDownload(spec, cacheDir))) {
+        return await prepareRunData(spec, options);
+      }
+      this.logger.info('Training', `Downloading ${spec.dataset.name} into ${cacheDir}`);
+      return await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Downloading the {0} dataset for {1}', spec.dataset.name, spec.fileName),
+          cancellable: true,
+        },
+        (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          let reportedPercent = 0;
+          const onProgress = (update: DownloadProgress): void => {
+            const percent = (100 * (update.completedBytes + update.receivedBytes)) / update.allBytes;
+            if (percent - reportedPercent < 1 && update.receivedBytes < update.fileBytes) {
+              return;
+            }
+            progress.report({
+              message: vscode.l10n.t('{0}: {1} of {2} MB', update.file, (update.receivedBytes / 1e6).toFixed(1), (update.fileBytes / 1e6).toFixed(1)),
+              increment: percent - reportedPercent,
+            });
+            reportedPercent = percent;
+          };
+          return prepareRunData(spec, { ...options, signal: abort.signal, onProgress });
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof DatasetDownloadError) && !(error instanceof CsvLocationError)) {
+        throw error;
+      }
+      this.logger.error('Training', error.message);
+      if (error instanceof DatasetDownloadError && error.cancelled) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('The download was cancelled, so {0} was not trained.', spec.fileName));
+      } else {
+        void vscode.window.showErrorMessage(error.message);
+      }
+      return undefined;
+    }
+  }
+
+  private startSession(
+    uri: vscode.Uri,
+    spec: ModelSpec,
+    comparison?: Comparison,
+    runData: Pick<TrainOptions, 'datasetCacheDir' | 'csvPath'> = {},
+  ): Promise<PanelState> {
     const settings = readTrainingSettings(uri);
     this.restoredState = undefined;
     const extensionPath = this.context.extensionUri.fsPath;
@@ -225,6 +305,7 @@ export class TrainingController implements vscode.Disposable {
         maxEpochs: settings.maxEpochs,
         dataDir: path.join(extensionPath, 'data'),
         wasmDir: path.join(extensionPath, 'dist', 'wasm'),
+        ...runData,
       },
       { trainerPath: path.join(extensionPath, 'dist', 'trainer.js'), l10nBundlePath: vscode.l10n.uri?.fsPath },
       {
@@ -340,10 +421,7 @@ export class TrainingController implements vscode.Disposable {
 
   private announceResult(fileName: string, state: PanelState): void {
     if (state.kind === 'finished' && !state.stopped && state.run.evaluation) {
-      const percent = new Intl.NumberFormat(vscode.env.language, { style: 'percent', minimumFractionDigits: 2 });
-      void vscode.window.showInformationMessage(
-        vscode.l10n.t('Training of {0} finished: test accuracy {1}.', fileName, percent.format(state.run.evaluation.accuracy)),
-      );
+      void vscode.window.showInformationMessage(finishedMessage(fileName, state.run, state.run.evaluation));
     } else if (state.kind === 'finished' && state.stopped) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Training of {0} stopped.', fileName));
     } else if (state.kind === 'failed') {
@@ -390,9 +468,39 @@ export class TrainingController implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.reparseTimers.delete(key);
-        const result = parseModelFile(document.getText(), path.basename(document.uri.path));
+        const result = parseWithEpochsCap(document);
         this.diagnostics.set(document.uri, result.diagnostics.map(toVscodeDiagnostic));
       }, REPARSE_DELAY_MS),
     );
   }
+}
+
+/**
+ * Parses the document and adds a warning at `fit` when it requests more epochs than the
+ * `gradientFlow.maxEpochs` setting lets a run train.
+ */
+function parseWithEpochsCap(document: vscode.TextDocument): ParseResult {
+  const result = parseModelDocument(document.getText(), path.basename(document.uri.path));
+  const capped = result.spec ? epochsCapDiagnostic(result.spec, readTrainingSettings(document.uri).maxEpochs, 'gradientFlow.maxEpochs') : undefined;
+  return capped ? { ...result, diagnostics: [...result.diagnostics, capped] } : result;
+}
+
+/**
+ * Returns the notification for a run that trained to its end and was evaluated: the test
+ * accuracy, or the test loss for a model without an accuracy metric. A run with fewer epochs
+ * than planned was ended by EarlyStopping, the only way such a run stops early.
+ */
+function finishedMessage(fileName: string, run: RunSnapshot, evaluation: Evaluation): string {
+  const percent = new Intl.NumberFormat(vscode.env.language, { style: 'percent', minimumFractionDigits: 2 });
+  const hasAccuracy = !Number.isNaN(evaluation.accuracy);
+  const result = hasAccuracy ? percent.format(evaluation.accuracy) : evaluation.loss.toFixed(4);
+  const trained = run.epochLogs.length;
+  if (trained < run.epochs) {
+    return hasAccuracy
+      ? vscode.l10n.t('EarlyStopping ended the training of {0} after epoch {1} of {2}: test accuracy {3}.', fileName, trained, run.epochs, result)
+      : vscode.l10n.t('EarlyStopping ended the training of {0} after epoch {1} of {2}: test loss {3}.', fileName, trained, run.epochs, result);
+  }
+  return hasAccuracy
+    ? vscode.l10n.t('Training of {0} finished: test accuracy {1}.', fileName, result)
+    : vscode.l10n.t('Training of {0} finished: test loss {1}.', fileName, result);
 }

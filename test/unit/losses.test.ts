@@ -230,8 +230,10 @@ describe('crossentropy', () => {
     it('keeps clipped probabilities for a sigmoid output', async () => {
       const { outcome } = await runStep([dense(0, 3, 'sigmoid')]);
 
-      // Sigmoid of [1000, 0, −1000] is [1, 0.5, 0]: normalized [2/3, 1/3, 0], and the last clips to 1e-7.
-      const expected = (-Math.log(2 / 3) - Math.log(1 / 3) - Math.log(EPSILON)) / 3;
+      // Sigmoid of [1000, 0, −1000] is [1, 0.5, 0], clipped to [1 − 1e-7, 0.5, 1e-7]. Keras's
+      // sparse crossentropy then divides by the clipped sum, 1.5, through a softmax of the logarithms.
+      const sum = 1 - EPSILON + 0.5 + EPSILON;
+      const expected = (-Math.log((1 - EPSILON) / sum) - Math.log(0.5 / sum) - Math.log(EPSILON / sum)) / 3;
       assertClose(outcome.loss, expected);
     });
   });
@@ -258,7 +260,7 @@ describe('crossentropy', () => {
       const result = await evaluateExamples(
         tf,
         model,
-        { source: { images, labels: Uint8Array.from(LABELS), count }, indices: Int32Array.from([0, 1, 2]) },
+        { source: { features: images, labels: Uint8Array.from(LABELS), count }, indices: Int32Array.from([0, 1, 2]) },
         spec.inputShape,
         spec.dataset,
         () => false,
