@@ -24,6 +24,9 @@ const nodeCommon = {
   target: 'node20',
   // tfjs-node is optional and native: it is loaded at run time when the user installed it.
   external: ['vscode', '@tensorflow/tfjs-node'],
+  // jsonc-parser's `main` is a UMD build whose dynamic `require('./impl/format')` esbuild
+  // cannot follow, so the bundles take its ES module build instead.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const builds = [

@@ -2,12 +2,10 @@
  * The panel header: file name, run facts (backend, dataset, seed), progress, the Stop
  * button, the status line and the test evaluation. Elements are created once and updated.
  */
+import { datasetDisplayName } from '../src/common/datasets';
 import type { PanelStrings } from '../src/common/panelStrings';
 import type { PanelState, RunSnapshot } from '../src/common/runState';
 import { fillTemplate, formatFixed, formatInteger, formatPercent } from './format';
-
-/** Display names of dataset ids the trainer reports. */
-const DATASET_NAMES: Readonly<Record<string, string>> = { mnist: 'MNIST' };
 
 export interface HeaderElements {
   readonly root: HTMLElement;
@@ -101,7 +99,7 @@ function renderFacts(list: HTMLElement, run: RunSnapshot | undefined, strings: P
     facts.push(fillTemplate(strings.backend, run.backend));
   }
   if (run?.datasetName) {
-    const name = DATASET_NAMES[run.datasetName.toLowerCase()] ?? run.datasetName;
+    const name = datasetDisplayName(run.datasetName);
     facts.push(fillTemplate(run.datasetOrigin === 'inferred' ? strings.datasetInferred : strings.dataset, name));
   }
   if (run?.trainExamples !== undefined) {

@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { datasetDisplayName } from '../common/datasets';
 import type { PanelState, RunSnapshot, RunUpdate } from '../common/runState';
 import type { SessionListener } from '../training/trainingSession';
 
@@ -28,8 +29,8 @@ export class TerminalProgress implements SessionListener {
       const counts = [formatCount(run.trainExamples), formatCount(run.validationExamples), formatCount(run.testExamples)] as const;
       this.line(
         run.datasetOrigin === 'inferred'
-          ? l10n.t('Dataset: {0}, chosen from the 28×28 input because the file loads no data: {1} training, {2} validation, {3} test examples', run.datasetName.toUpperCase(), ...counts)
-          : l10n.t('Dataset: {0}: {1} training, {2} validation, {3} test examples', run.datasetName.toUpperCase(), ...counts),
+          ? l10n.t("Dataset: {0}, chosen from the model's input shape because the file loads no data: {1} training, {2} validation, {3} test examples", datasetDisplayName(run.datasetName), ...counts)
+          : l10n.t('Dataset: {0}: {1} training, {2} validation, {3} test examples', datasetDisplayName(run.datasetName), ...counts),
       );
     }
     if (run.layers.length > 0 && !this.announced.started) {

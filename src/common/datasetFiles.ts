@@ -3,8 +3,6 @@
  * the published checksum each download must match. The host downloads them before it starts
  * the trainer, and the trainer checks them again before it reads them.
  */
-import * as path from 'node:path';
-
 export type DownloadedDatasetName = 'fashion_mnist' | 'cifar10';
 
 export interface RemoteDatasetFile {
@@ -65,9 +63,4 @@ export const REMOTE_DATASET_FILES: Readonly<Record<DownloadedDatasetName, readon
 
 export function isDownloadedDataset(name: string): name is DownloadedDatasetName {
   return name === 'fashion_mnist' || name === 'cifar10';
-}
-
-/** Returns the folder below the cache root that contains one dataset's files. */
-export function datasetFolder(cacheDir: string, dataset: DownloadedDatasetName): string {
-  return path.join(cacheDir, dataset);
 }

@@ -25,3 +25,16 @@ export const IMAGE_DATASETS: Readonly<Record<'mnist' | 'fashion_mnist' | 'cifar1
 export function isImageDataset(name: DatasetName): name is keyof typeof IMAGE_DATASETS {
   return name in IMAGE_DATASETS;
 }
+
+/** Names of the datasets as their authors write them, for the panel, reports and CLI output. */
+const DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  mnist: 'MNIST',
+  fashion_mnist: 'Fashion-MNIST',
+  cifar10: 'CIFAR-10',
+  csv: 'CSV',
+};
+
+/** Returns the display name of a dataset; the sklearn generators keep their function names. */
+export function datasetDisplayName(name: string): string {
+  return DISPLAY_NAMES[name.toLowerCase()] ?? name;
+}

@@ -221,7 +221,7 @@ export interface CsvSource {
   readonly labelColumn: number | string;
   /** Columns holding the features; undefined means every column except the label. */
   readonly featureColumns?: readonly (number | string)[];
-  /** Fraction held out as the test set (`train_test_split`'s `test_size`), 0.25 by default. */
+  /** Fraction held out as the test set (`train_test_split`'s `test_size`); 0 when the file never splits, and the test set is then the training data. */
   readonly testFraction: number;
   /**
    * Columns the features leave out when `featureColumns` is undefined, if not the label column

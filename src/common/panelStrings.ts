@@ -116,8 +116,8 @@ export function buildPanelStrings(): PanelStrings {
     }),
     dataset: l10n.t({ message: 'Dataset: {0}', comment: ['{0} is the dataset name, such as MNIST.'] }),
     datasetInferred: l10n.t({
-      message: 'Dataset: {0}, chosen from the 28×28 input',
-      comment: ['{0} is the dataset name. The file does not load a dataset, so one was chosen because the model takes 28×28 images.'],
+      message: "Dataset: {0}, chosen from the model's input shape",
+      comment: ['{0} is the dataset name. The file does not load a dataset, so one was chosen to fit the shape of the model input.'],
     }),
     trainValidationExamples: l10n.t('{0} training and {1} validation examples'),
     trainExamples: l10n.t('{0} training examples'),

@@ -3,7 +3,7 @@
  * labels and the model output that Keras 3 makes when training starts.
  */
 import * as l10n from '@vscode/l10n';
-import { IMAGE_DATASETS, isImageDataset } from '../common/datasets';
+import { datasetClassCount } from '../common/datasetShapes';
 import type { CompileSpec, DatasetSpec, LayerSpec, LossName, OptimizerSpec, SourceRange } from '../common/modelSpec';
 import { evaluateArgument, readBooleanArgument } from './argumentValues';
 import { bindArguments, calleeOf, readCallArguments, type CallArgument } from './callArguments';
@@ -367,22 +367,6 @@ export function modelOutputOf(layers: readonly LayerSpec[]): ModelOutput | undef
   return undefined;
 }
 
-/** Returns the number of classes of the dataset's labels, or undefined when the file's data decides it (CSV). */
-export function datasetClasses(dataset: DatasetSpec): number | undefined {
-  if (isImageDataset(dataset.name)) {
-    return IMAGE_DATASETS[dataset.name].classes;
-  }
-  if (dataset.name === 'make_moons' || dataset.name === 'make_circles') {
-    return 2;
-  }
-  if (dataset.name === 'make_blobs') {
-    // sklearn's make_blobs draws 3 centers unless `centers` gives a number.
-    const centers = dataset.generator?.centers;
-    return typeof centers === 'number' ? centers : 3;
-  }
-  return undefined;
-}
-
 export interface LossCheckInput {
   readonly compile: CompileSpec;
   /** The file's `compile` call, undefined when the defaults apply. */
@@ -401,7 +385,7 @@ export interface LossCheckInput {
 export function checkLossAgainstModel(context: ParseContext, input: LossCheckInput): void {
   const { compile, dataset, output } = input;
   const at = input.reading?.lossNode ?? input.reading?.call;
-  const classes = datasetClasses(dataset);
+  const classes = datasetClassCount(dataset);
   // Labels of a dataset Gradient Flow picked follow the loss, so they cannot mismatch it.
   const labelsKnown = dataset.origin === 'file' && at !== undefined;
 

@@ -7,6 +7,7 @@
  * information diagnostic.
  */
 import * as l10n from '@vscode/l10n';
+import { datasetDisplayName } from '../common/datasets';
 import { datasetClassCount } from '../common/datasetShapes';
 import { inferLayerShapes, MODEL_INPUT, type ShapeInference } from '../common/layerShapes';
 import type { CompileSpec, DatasetSpec, LayerSpec, ModelSpec, ParseDiagnostic, ParseResult } from '../common/modelSpec';
@@ -156,7 +157,7 @@ class KerasJsonReader {
     this.sink.error(
       'output-units',
       outputLayer?.anchor ?? topology.inputAt,
-      l10n.t('The model outputs shape {0}, but {1} has {2} classes, so the output must have shape ({2},). End the model with a Dense layer of {2} units.', formatShape(shape), dataset.name === 'mnist' ? 'MNIST' : 'CIFAR-10', classes),
+      l10n.t('The model outputs shape {0}, but {1} has {2} classes, so the output must have shape ({2},). End the model with a Dense layer of {2} units.', formatShape(shape), datasetDisplayName(dataset.name), classes),
     );
     return false;
   }

@@ -10,7 +10,8 @@ import type { CompileSpec, DatasetSpec, LayerSpec, ModelSpec, SourceRange } from
 import type { ParseContext } from './context';
 import type { DatasetTracker } from './dataset';
 import { buildDatasetSpec } from './datasetSpec';
-import { buildCompileSpec, checkLossAgainstModel, datasetClasses, modelOutputOf } from './compile';
+import { datasetClassCount } from '../common/datasetShapes';
+import { buildCompileSpec, checkLossAgainstModel, modelOutputOf } from './compile';
 import { buildFitSpec } from './fit';
 import type { LayerReading } from './layers';
 import type { ModelRecord, ModelTracker } from './sequential';
@@ -220,7 +221,7 @@ class SpecBuilder {
     compile: CompileSpec,
     dataset: DatasetSpec,
   ): void {
-    const classes = datasetClasses(dataset);
+    const classes = datasetClassCount(dataset);
     const isClassifier = compile.loss === 'sparse_categorical_crossentropy' || compile.loss === 'categorical_crossentropy';
     const outputShape = inference.outputShape;
     if (!isClassifier || classes === undefined || !outputShape || modelOutputOf(outputChain)) {

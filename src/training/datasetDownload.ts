@@ -12,7 +12,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { datasetFolder, REMOTE_DATASET_FILES, type DownloadedDatasetName, type RemoteDatasetFile } from '../common/datasetFiles';
+import { REMOTE_DATASET_FILES, type DownloadedDatasetName, type RemoteDatasetFile } from '../common/datasetFiles';
+import { datasetFolder } from '../trainer/datasets/cacheFolder';
 
 /** Redirects followed per file. The dataset servers send the files without redirecting. */
 const MAX_REDIRECTS = 5;

@@ -53,11 +53,20 @@ describe('BatchNormalization', () => {
       assert.equal(parse(text).spec?.layers[2].className, 'BatchNormalization');
     });
 
-    it('rejects an axis other than the last', () => {
+    it('accepts axis=1, the last axis after Dense', () => {
       const result = parse(scriptWith('BatchNormalization(axis=1)'));
 
+      assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error'), []);
+      assert.equal(result.spec?.layers[2].config.axis, 1);
+    });
+
+    it('rejects an axis outside its input', () => {
+      const result = parse(scriptWith('BatchNormalization(axis=5)'));
+
       assert.equal(result.spec, undefined);
-      assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.range.startLine]), [['invalid-value', 3]]);
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      assert.deepEqual(errors.map((d) => [d.code, d.range.startLine]), [['shape-mismatch', 3]]);
+      assert.match(errors[0].message, /axis=5, which is not an axis of its input shape \(None, 32\)/);
     });
 
     it('rejects a momentum above 1', () => {

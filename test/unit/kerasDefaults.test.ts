@@ -103,11 +103,11 @@ describe('Keras defaults', () => {
     });
 
     it('rejects an unknown initializer at its layer', () => {
-      const spec = modelSpec([layer('Flatten', 'flatten'), dense(0, 10, 'softmax', { kernel_initializer: 'orthogonal' })]);
+      const spec = modelSpec([layer('Flatten', 'flatten'), dense(0, 10, 'softmax', { kernel_initializer: 'glorot_uniformm' })]);
 
       assert.throws(
         () => build(spec),
-        (error: unknown) => error instanceof TrainerError && error.layerIndex === 1 && /orthogonal/.test(error.message),
+        (error: unknown) => error instanceof TrainerError && error.layerIndex === 1 && /glorot_uniformm/.test(error.message),
       );
     });
   });

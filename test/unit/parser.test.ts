@@ -964,17 +964,28 @@ describe('parser: diagnostics', () => {
     assert.equal(spec.layers[spec.layers.length - 1].config.activation, 'linear');
   });
 
-  it('Conv2D is an unsupported layer', () => {
+  it('Conv3D is an unsupported layer', () => {
+    const text = script({ imports: [...IMPORTS, 'from tensorflow.keras.layers import Conv3D'] }).replace(
+      "model.add(Dense(64, activation='relu'))",
+      "model.add(Conv3D(32, (3, 3, 3), activation='relu'))",
+    );
+    const error = expectError(text, 'unsupported-layer', 'Conv3D(32');
+    assert.match(error.message, /Conv3D/);
+  });
+
+  it('Conv2D after Flatten is a shape mismatch', () => {
     const text = script({ imports: [...IMPORTS, 'from tensorflow.keras.layers import Conv2D'] }).replace(
       "model.add(Dense(64, activation='relu'))",
       "model.add(Conv2D(32, (3, 3), activation='relu'))",
     );
-    const error = expectError(text, 'unsupported-layer', 'Conv2D(32');
-    assert.match(error.message, /Conv2D/);
+    const error = expectError(text, 'shape-mismatch', 'Conv2D(32');
+    assert.match(error.message, /needs an input with 3 axes besides the batch axis, but gets shape \(None, 784\)/);
   });
 
-  it('LSTM without import is an unsupported layer', () => {
-    expectError(script().replace("model.add(Dense(64, activation='relu'))", 'model.add(LSTM(32))'), 'unsupported-layer', 'LSTM(32)');
+  it('LayerNormalization without import is an unsupported layer', () => {
+    const text = script().replace("model.add(Dense(64, activation='relu'))", 'model.add(LayerNormalization())');
+    expectError(text, 'unsupported-layer', 'LayerNormalization()');
+    expectDiagnostic(parse(text), 'missing-import', lineOf(text, 'LayerNormalization()'), 'warning');
   });
 
   it('unknown call in add is an unknown layer', () => {
@@ -1081,13 +1092,15 @@ describe('parser: diagnostics', () => {
     expectError(script().replace("activation='relu'", "activation='leaky_relu'"), 'unsupported-activation', 'leaky_relu');
   });
 
-  it('orthogonal initializer is unsupported', () => {
-    expectError(script().replace("activation='relu'", "kernel_initializer='orthogonal'"), 'unsupported-initializer', 'orthogonal');
+  it('misspelled initializer suggests the name', () => {
+    const error = expectError(script().replace("activation='relu'", "kernel_initializer='orthogonall'"), 'unsupported-initializer', 'orthogonall');
+    assert.match(error.message, /Did you mean `orthogonal`\?/);
   });
 
-  it('initializer with arguments is unsupported', () => {
+  it('initializer with arguments keeps its config', () => {
     const text = script({ imports: [...IMPORTS, 'from keras.initializers import HeNormal'] }).replace("activation='relu'", 'kernel_initializer=HeNormal(seed=1)');
-    expectError(text, 'unsupported-initializer', 'HeNormal(seed=1)');
+    const dense = specOf(text).layers.find((layer) => layer.className === 'Dense');
+    assert.deepEqual(dense?.config.kernel_initializer, { class_name: 'HeNormal', config: { seed: 1 } });
   });
 
   it('adamax string is an unsupported optimizer', () => {
@@ -1240,10 +1253,10 @@ describe('parser: diagnostics', () => {
     expectError(script({ data: [...DATA, 'y_train = to_categorical(y_train, 5)'] }), 'invalid-value', 'to_categorical(y_train, 5)');
   });
 
-  it('CIFAR-10 is an unsupported dataset', () => {
+  it('CIFAR-10 images into a 28×28 model are a shape mismatch', () => {
     const text = script({ imports: [...IMPORTS, 'from keras.datasets import cifar10'], data: ['(x_train, y_train), (x_test, y_test) = cifar10.load_data()'] });
-    const error = expectError(text, 'unsupported-dataset', 'cifar10.load_data()');
-    assert.match(error.message, /cifar10/);
+    const error = expectError(text, 'input-shape-mismatch', 'input_shape=(28, 28)');
+    assert.match(error.message, /\(32, 32, 3\), 3072 values/);
   });
 
   it('single-name unpacking of a split is unsupported', () => {
@@ -1254,10 +1267,16 @@ describe('parser: diagnostics', () => {
     expectError(script().replace('Flatten(input_shape=(28, 28))', 'Flatten(input_shape=(32, 32))'), 'input-shape-mismatch', 'input_shape=(32, 32)');
   });
 
-  it('no dataset and a 32×32 input is unknown', () => {
+  it('no dataset and a 32×32×3 input infers CIFAR-10', () => {
     const text = ["model = Sequential([Flatten(input_shape=(32, 32, 3)), Dense(10, activation='softmax')])", ...COMPILE].join('\n');
-    const error = expectError(text, 'unknown-dataset', 'input_shape=(32, 32, 3)');
-    assert.match(error.message, /\(32, 32, 3\)/);
+    assert.equal(specOf(text).dataset.name, 'cifar10');
+    expectDiagnostic(parse(text), 'dataset-inferred', 0, 'information');
+  });
+
+  it('no dataset and a 32×32 input is unknown', () => {
+    const text = ["model = Sequential([Flatten(input_shape=(32, 32)), Dense(10, activation='softmax')])", ...COMPILE].join('\n');
+    const error = expectError(text, 'unknown-dataset', 'input_shape=(32, 32)');
+    assert.match(error.message, /\(32, 32\)/);
   });
 
   it('differently scaled test images warn at evaluate', () => {

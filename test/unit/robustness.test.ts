@@ -171,10 +171,10 @@ describe('robustness: models that cannot be built', () => {
     {
       name: 'unknown layer',
       from: 'model.add(Flatten())',
-      to: 'model.add(Flatten())\nmodel.add(Conv2D(32, 3))',
-      at: 'Conv2D(32, 3)',
+      to: 'model.add(Flatten())\nmodel.add(Conv3D(32, 3))',
+      at: 'Conv3D(32, 3)',
       code: 'unsupported-layer',
-      fix: /Conv2D/,
+      fix: /Conv3D/,
     },
     {
       name: 'unknown argument',
@@ -198,7 +198,7 @@ describe('robustness: models that cannot be built', () => {
       to: 'input_shape = (32,32)',
       at: 'input_shape = (32,32)',
       code: 'unknown-dataset',
-      fix: /input_shape=\(28, 28\)/,
+      fix: /\(28, 28\) gives MNIST/,
     },
     {
       name: 'Dense on a 2-D input',

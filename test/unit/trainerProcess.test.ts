@@ -167,7 +167,7 @@ describe('trainer process', function () {
       const bundle = path.join(folder, 'bundle.l10n.test.json');
       writeFileSync(
         bundle,
-        JSON.stringify({ 'Dense {0} needs a positive whole number of units, got {1}.': 'TRANSLATED {0} {1}' }),
+        JSON.stringify({ '{0} {1} on line {2} needs a positive whole number of {3}, got {4}.': 'TRANSLATED {1} {4}' }),
       );
       const trainer = start(
         modelSpec([layer('Flatten', 'flatten', {}, 3), dense(0, 0, 'relu'), dense(1, 10, 'softmax')]),

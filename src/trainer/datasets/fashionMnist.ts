@@ -5,7 +5,8 @@
  */
 import * as l10n from '@vscode/l10n';
 import * as path from 'node:path';
-import { datasetFolder, REMOTE_DATASET_FILES, type RemoteDatasetFile } from '../../common/datasetFiles';
+import { REMOTE_DATASET_FILES, type RemoteDatasetFile } from '../../common/datasetFiles';
+import { datasetFolder } from './cacheFolder';
 import { IMAGE_DATASETS } from '../../common/datasets';
 import { readIdxFile, type IdxFile } from './idx';
 import type { LoadedDataset } from './types';
