@@ -62,6 +62,9 @@ export function createProfile(rootDir, { workspaceSettings }) {
     'telemetry.telemetryLevel': 'off',
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // Edits made by a scenario stay unsaved unless it saves them, so a check of the file on
+    // disk sees only what the extension wrote.
+    'files.autoSave': 'off',
   };
   mkdirSync(path.join(profile.userDataDir, 'User'), { recursive: true });
   writeFileSync(path.join(profile.userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));

@@ -189,6 +189,7 @@ export const lifecycle = {
       await focusEditorText(page);
       await page.keyboard.press('Control+Home');
       await page.keyboard.type('x');
+      await page.locator(`.tabs-container .tab.dirty[data-resource-name="${MODEL_FILE}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
     });
     await report.check('panel says the file changed since training started', () =>
       waitInWebview(page, CELL_SELECTOR, (name) => (document.querySelector('.run-facts')?.textContent ?? '').includes(`${name} was edited after training started`), MODEL_FILE, {
@@ -198,6 +199,7 @@ export const lifecycle = {
     );
     await report.step('the edit is undone', async () => {
       await focusModelEditor(page);
+      await focusEditorText(page);
       await page.keyboard.press('Control+Z');
       await page.locator(`.tabs-container .tab.dirty[data-resource-name="${MODEL_FILE}"]`).waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
     });
@@ -224,8 +226,9 @@ export const lifecycle = {
 
     // 6. Nothing of this touched the student's file.
     await report.check('model file is unchanged on disk', () => {
-      if (!readFileSync(modelPath).equals(original)) {
-        throw new Error(`${modelPath} changed during the scenario.`);
+      const current = readFileSync(modelPath);
+      if (!current.equals(original)) {
+        throw new Error(`${modelPath} changed during the scenario: ${describeFirstDifference(original.toString('utf8'), current.toString('utf8'))}`);
       }
     });
     await report.check('model editor has no unsaved changes', async () => {
@@ -316,4 +319,17 @@ function waitForNoTrainer(trainerScript) {
     description: `no process running ${trainerScript}`,
     describeState: async () => `Still running: ${JSON.stringify(findProcesses(trainerScript))}`,
   });
+}
+
+/** Names the first line where two versions of a file differ, with both versions of it. */
+function describeFirstDifference(before, after) {
+  const beforeLines = before.split('\n');
+  const afterLines = after.split('\n');
+  const length = Math.max(beforeLines.length, afterLines.length);
+  for (let i = 0; i < length; i++) {
+    if (beforeLines[i] !== afterLines[i]) {
+      return `line ${i + 1} was ${JSON.stringify(beforeLines[i] ?? null)} and is now ${JSON.stringify(afterLines[i] ?? null)} (${beforeLines.length} lines before, ${afterLines.length} now)`;
+    }
+  }
+  return 'the bytes differ but the lines are equal (line endings or encoding)';
 }
