@@ -350,7 +350,7 @@ function readValidationData(
   context.sink.error(
     'unsupported-validation-data',
     argument.value,
-    l10n.t('Gradient Flow can validate only on the MNIST test split, so it cannot use `{0}`. Write validation_data=(x_test, y_test) with the arrays from load_data(), or use validation_split=0.2.', context.snippet(argument.value)),
+    l10n.t("Gradient Flow can validate only on the dataset's test split, so it cannot use `{0}`. Write validation_data=(x_test, y_test) with the test arrays the file loads, or use validation_split=0.2.", context.snippet(argument.value)),
   );
   return undefined;
 }

@@ -48,7 +48,7 @@ export const SUPPORTED_OPTIMIZERS: readonly OptimizerName[] = ['SGD', 'Adam', 'R
 /** Activation names as Keras spells them, each also accepted as a string argument. */
 export const SUPPORTED_ACTIVATIONS: readonly string[] = [
   'linear', 'sigmoid', 'relu', 'relu6', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'silu', 'gelu',
-  'mish',
+  'mish', 'leaky_relu',
 ];
 
 /**

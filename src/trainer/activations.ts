@@ -100,7 +100,9 @@ function configuredActivation(value: unknown): Activation | undefined {
         tfjs: 'linear',
         apply: (tf, x) => {
           const elu = tf.elu(x);
-          return alpha === 1 ? elu : tf.where(tf.greater(x, 0), elu, tf.mul(elu, alpha));
+          // (1 − alpha)·relu(x) + alpha·elu(x) is x above 0 and alpha·(exp(x) − 1) below. It avoids
+      // a comparison on the gradient path, for which tfjs has no gradient.
+      return alpha === 1 ? elu : tf.add(tf.mul(tf.relu(x), 1 - alpha), tf.mul(elu, alpha));
         },
       };
     }

@@ -1088,8 +1088,9 @@ describe('parser: diagnostics', () => {
     assert.match(error.message, /Relu/);
   });
 
-  it('leaky_relu activation is unsupported', () => {
-    expectError(script().replace("activation='relu'", "activation='leaky_relu'"), 'unsupported-activation', 'leaky_relu');
+  it('leaky_relu activation is read', () => {
+    const dense = denseLayers(specOf(script().replace("activation='relu'", "activation='leaky_relu'")));
+    assert.equal(dense[0].config.activation, 'leaky_relu');
   });
 
   it('misspelled initializer suggests the name', () => {

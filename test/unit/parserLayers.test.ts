@@ -668,9 +668,7 @@ describe('parser layers: fixtures train', () => {
     await loadTensorFlow('wasm', WASM_DIR);
   });
 
-  // NOTE: layers_activations.py is left out because the trainer reads activations as names
-  // only, and that fixture passes LeakyReLU() as `activation=`.
-  for (const fileName of ['layers_cnn.py', 'layers_aliases.py', 'layers_initializers.py', 'layers_recurrent.py', 'layers_keras1.py']) {
+  for (const fileName of ['layers_cnn.py', 'layers_activations.py', 'layers_aliases.py', 'layers_initializers.py', 'layers_recurrent.py', 'layers_keras1.py']) {
     it(`${fileName} trains to a finite loss`, async function () {
       this.timeout(600_000);
       const spec = specOf(fixture(fileName));

@@ -44,7 +44,9 @@ export function buildElu(context: LayerBuildContext): LayerImplementation {
     ...NO_WEIGHTS,
     call: ([x]) => {
       const elu = tf.elu(x);
-      return alpha === 1 ? elu : tf.where(tf.greater(x, 0), elu, tf.mul(elu, alpha));
+      // (1 − alpha)·relu(x) + alpha·elu(x) is x above 0 and alpha·(exp(x) − 1) below. It avoids
+      // a comparison on the gradient path, for which tfjs has no gradient.
+      return alpha === 1 ? elu : tf.add(tf.mul(tf.relu(x), 1 - alpha), tf.mul(elu, alpha));
     },
     activation: 'elu',
   };
@@ -93,7 +95,9 @@ export function relu(tf: Tf, x: tfCore.Tensor, config: ReluConfig): tfCore.Tenso
   let clipMax = maxValue !== null;
   let y: tfCore.Tensor;
   if (threshold !== 0) {
-    y = tf.mul(x, tf.cast(tf.greater(x, threshold), 'float32'));
+    // step(x − threshold) is 1 above the threshold and 0 elsewhere, like Keras's
+    // cast(x > threshold), but it has a (zero) gradient, which tfjs's comparisons lack.
+    y = tf.mul(x, tf.step(tf.sub(x, threshold)));
   } else if (maxValue === 6) {
     y = tf.relu6(x);
     clipMax = false;
