@@ -1,6 +1,6 @@
 /**
- * What each dataset gives the model, shared by the parser (which checks the model against
- * it) and the trainer (which loads it).
+ * Example shapes, class counts and sizes of the datasets. The parser checks the model
+ * against them, and the trainer loads the data they describe.
  */
 import type { DatasetName } from './modelSpec';
 

@@ -13,7 +13,7 @@
 import * as l10n from '@vscode/l10n';
 import type { Evidence, Finding, FixKind } from '../common/findings';
 import type { DiagnosisContext } from './context';
-import { KERAS_DEFAULT_LEARNING_RATE } from './learningRateDefaults';
+import { KERAS_DEFAULT_LEARNING_RATE } from '../common/optimizerDefaults';
 import { firstProgressEnd, isLearning, progressAt, STALL_ACCURACY_GAIN, STALL_LOSS_DROP } from './progress';
 import { formatPercent, layerNames, specIndexes } from './text';
 import { replayHysteresis, WINDOW_SAMPLES } from './windows';

@@ -13,7 +13,7 @@ import * as l10n from '@vscode/l10n';
 import type { Evidence, Finding } from '../common/findings';
 import type { DiagnosisContext } from './context';
 import { DEAD_FRACTION_OFF } from './deadRelu';
-import { KERAS_DEFAULT_LEARNING_RATE } from './learningRateDefaults';
+import { KERAS_DEFAULT_LEARNING_RATE } from '../common/optimizerDefaults';
 import {
   firstProgressEnd,
   isLearning,

@@ -2,8 +2,7 @@
  * The static parser for Keras model files. It reads a Python script with @lezer/python and
  * never executes it: what it cannot evaluate becomes a diagnostic at that line.
  */
-import * as l10n from '@vscode/l10n';
-import type { ParseDiagnostic, ParseResult } from '../common/modelSpec';
+import type { ParseResult } from '../common/modelSpec';
 import { ParseContext } from './context';
 import { DatasetTracker } from './dataset';
 import { LayerNamer } from './layers';
@@ -11,6 +10,7 @@ import { buildModelSpec } from './modelSpecBuilder';
 import { ModelTracker } from './sequential';
 import { checkSourceLimits } from './sourceLimits';
 import { StatementReader } from './statements';
+import { baseName, internalError } from './parseFailures';
 import { PythonSource } from './syntax';
 import { reportSyntaxErrors } from './syntaxErrors';
 
@@ -49,19 +49,4 @@ export function parseModelFile(text: string, fileName: string): ParseResult {
   } catch (error) {
     return { diagnostics: [internalError(error)] };
   }
-}
-
-function internalError(error: unknown): ParseDiagnostic {
-  const detail = error instanceof Error ? error.message : String(error);
-  return {
-    severity: 'error',
-    code: 'internal-error',
-    range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 },
-    message: l10n.t('Gradient Flow could not read this file because of an internal error ({0}). Please report it with the file attached.', detail),
-  };
-}
-
-function baseName(fileName: string): string {
-  const parts = fileName.split(/[\\/]/);
-  return parts[parts.length - 1] || fileName;
 }

@@ -10,7 +10,7 @@ import * as l10n from '@vscode/l10n';
 import { datasetDisplayName } from '../common/datasets';
 import { datasetClassCount } from '../common/datasetShapes';
 import { inferLayerShapes, MODEL_INPUT, type ShapeInference } from '../common/layerShapes';
-import type { CompileSpec, DatasetSpec, LayerSpec, ModelSpec, ParseDiagnostic, ParseResult } from '../common/modelSpec';
+import type { CompileSpec, DatasetSpec, LayerSpec, ModelSpec, ParseResult } from '../common/modelSpec';
 import { FIT_DEFAULTS } from './fit';
 import { ConfigReader } from './kerasJson/configValues';
 import { JsonDiagnostics, JsonDocument, parseJsonText } from './kerasJson/jsonDocument';
@@ -18,6 +18,7 @@ import { readLayerConfig } from './kerasJson/layerConfigs';
 import { findModel, type ModelDescription } from './kerasJson/modelFormats';
 import { readTopology, type LayerEntry, type ModelTopology } from './kerasJson/topology';
 import { readCompileSettings } from './kerasJson/trainingConfig';
+import { baseName, internalError } from './parseFailures';
 import { formatShape } from './values';
 
 /** Input shapes that hold one image of a dataset in its own pixel order, so that a reshape is enough. */
@@ -243,19 +244,4 @@ function normalizeLastAxes(layers: readonly LayerSpec[], inference: ShapeInferen
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, index) => size === b[index]);
-}
-
-function internalError(error: unknown): ParseDiagnostic {
-  const detail = error instanceof Error ? error.message : String(error);
-  return {
-    severity: 'error',
-    code: 'internal-error',
-    range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 },
-    message: l10n.t('Gradient Flow could not read this file because of an internal error ({0}). Please report it with the file attached.', detail),
-  };
-}
-
-function baseName(fileName: string): string {
-  const parts = fileName.split(/[\\/]/);
-  return parts[parts.length - 1] || fileName;
 }

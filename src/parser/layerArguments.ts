@@ -152,7 +152,9 @@ export class LayerArgumentReader {
       }
       let format = value?.kind === 'string' ? value.value.toLowerCase() : undefined;
       if (argument.writtenKeyword === 'dim_ordering') {
-        format = format === 'th' ? 'channels_first' : format === 'tf' ? 'channels_last' : undefined;
+        // Keras 1 spelled the formats after its backends: Theano put channels first.
+        const keras1Formats: Record<string, string> = { th: 'channels_first', tf: 'channels_last' };
+        format = format === undefined ? undefined : keras1Formats[format];
       }
       if (format === 'channels_last' || format === 'channels_first') {
         return format;

@@ -6,6 +6,7 @@
 import * as l10n from '@vscode/l10n';
 import { scheduledLearningRate } from '../common/learningRateSchedules';
 import type { LearningRateScheduleSpec, OptimizerName, OptimizerSpec } from '../common/modelSpec';
+import { KERAS_DEFAULT_LEARNING_RATE } from '../common/optimizerDefaults';
 import { evaluateArgument, readBooleanArgument, readNumberArgument, type NumberBounds } from './argumentValues';
 import { bindArguments, calleeOf, type CallArgument, type Signature } from './callArguments';
 import type { ParseContext } from './context';
@@ -13,15 +14,6 @@ import { SUPPORTED_OPTIMIZERS, SUPPORTED_SCHEDULES } from './kerasApi';
 import type { SyntaxNode } from './syntax';
 import { formatPython } from './values';
 
-/** Keras 3 default learning rates: 0.01 for SGD, 0.001 for the others (Adadelta too, unlike Keras 2's 1.0). */
-const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = {
-  SGD: 0.01,
-  Adam: 0.001,
-  RMSprop: 0.001,
-  Adagrad: 0.001,
-  Adadelta: 0.001,
-  Nadam: 0.001,
-};
 
 /** Gradient clipping arguments every Keras 3 optimizer takes; `global_clipnorm` is not read. */
 const CLIPPING_KEYWORDS = ['clipnorm', 'clipvalue'] as const;
@@ -63,7 +55,7 @@ function signatureOf(className: OptimizerName): Omit<Signature, 'displayName'> {
 }
 
 export function defaultOptimizer(className: OptimizerName): OptimizerSpec {
-  return { className, learningRate: DEFAULT_LEARNING_RATES[className], momentum: 0, nesterov: false };
+  return { className, learningRate: KERAS_DEFAULT_LEARNING_RATE[className], momentum: 0, nesterov: false };
 }
 
 /** Reads the optimizer argument, or reports why it cannot and returns undefined. */

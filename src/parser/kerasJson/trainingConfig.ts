@@ -7,6 +7,7 @@
 import * as l10n from '@vscode/l10n';
 import type { Node } from 'jsonc-parser';
 import type { CompileSpec, LearningRateScheduleSpec, LossName, OptimizerName, OptimizerSpec } from '../../common/modelSpec';
+import { KERAS_DEFAULT_LEARNING_RATE } from '../../common/optimizerDefaults';
 import { LOSS_FUNCTIONS, SUPPORTED_SCHEDULES } from '../kerasApi';
 import { ConfigReader, isKerasModule, ownEntry, simplifyFloat32, snakeCase } from './configValues';
 import { formatJson, isObjectNode, plainValue, propertyNode, propertyValue, stringProperty, type JsonDiagnostics } from './jsonDocument';
@@ -24,15 +25,6 @@ const OPTIMIZER_CLASSES: ReadonlyMap<string, OptimizerName> = new Map([
   ['nadam', 'Nadam'],
 ]);
 
-/** Keras 3 default learning rates (keras.optimizers, 3.x). */
-const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = {
-  SGD: 0.01,
-  Adam: 0.001,
-  RMSprop: 0.001,
-  Adagrad: 0.001,
-  Adadelta: 0.001,
-  Nadam: 0.001,
-};
 
 /** The `options` keys each optimizer takes, by their Keras 3 names. */
 const OPTIMIZER_OPTIONS: Readonly<Record<OptimizerName, readonly string[]>> = {
@@ -132,7 +124,7 @@ function defaultCompile(context: CompileContext): CompileSpec {
       : l10n.t('This file holds no training configuration, so Gradient Flow compiles the model as Keras does by default: optimizer RMSprop with learning rate 0.001, loss SparseCategoricalCrossentropy(from_logits=True) because the last layer has no softmax, and accuracy as the metric.'),
   );
   return {
-    optimizer: { className: 'RMSprop', learningRate: DEFAULT_LEARNING_RATES.RMSprop, momentum: 0, nesterov: false },
+    optimizer: { className: 'RMSprop', learningRate: KERAS_DEFAULT_LEARNING_RATE.RMSprop, momentum: 0, nesterov: false },
     loss: 'sparse_categorical_crossentropy',
     ...(context.outputIsSoftmax ? {} : { fromLogits: true }),
     metrics: ['accuracy'],
@@ -143,11 +135,11 @@ function defaultCompile(context: CompileContext): CompileSpec {
 function readOptimizerValue(value: Node | undefined, at: Node, dialect: TrainingConfigDialect, sink: JsonDiagnostics): OptimizerSpec | undefined {
   if (value?.type === 'string') {
     const className = OPTIMIZER_CLASSES.get((value.value as string).toLowerCase());
-    return className ? { className, learningRate: DEFAULT_LEARNING_RATES[className], momentum: 0, nesterov: false } : reportUnsupportedOptimizer(value.value, at, sink);
+    return className ? { className, learningRate: KERAS_DEFAULT_LEARNING_RATE[className], momentum: 0, nesterov: false } : reportUnsupportedOptimizer(value.value, at, sink);
   }
   if (!isObjectNode(value)) {
     return value === undefined || value.type === 'null'
-      ? { className: 'RMSprop', learningRate: DEFAULT_LEARNING_RATES.RMSprop, momentum: 0, nesterov: false }
+      ? { className: 'RMSprop', learningRate: KERAS_DEFAULT_LEARNING_RATE.RMSprop, momentum: 0, nesterov: false }
       : reportUnsupportedOptimizer(plainValue(value), at, sink);
   }
 
@@ -178,7 +170,7 @@ function readOptimizerValue(value: Node | undefined, at: Node, dialect: Training
   const learningRateKey = dialect !== 'tfjs' && !reader.has('learning_rate') && reader.has('lr') ? 'lr' : keyOf('learning_rate');
   const learningRate = schedule
     ? initialRate(schedule)
-    : reader.number(learningRateKey, DEFAULT_LEARNING_RATES[className], (rate) => rate > 0 && Number.isFinite(rate), 'positive-number');
+    : reader.number(learningRateKey, KERAS_DEFAULT_LEARNING_RATE[className], (rate) => rate > 0 && Number.isFinite(rate), 'positive-number');
   const momentum = className === 'SGD' || className === 'RMSprop' ? reader.number('momentum', 0, (rate) => rate >= 0 && rate <= 1, 'fraction') : 0;
   const nesterov = className === 'SGD' ? reader.boolean(keyOf('nesterov'), false) : false;
   const clipnorm = reader.optionalNumber('clipnorm', (norm) => norm > 0, 'positive-number');

@@ -87,8 +87,8 @@ export async function loadCifar10(cacheDir: string, archive: CifarArchive = CIFA
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const batchName = header.name.startsWith(`${ARCHIVE_FOLDER}/`) ? header.name.slice(ARCHIVE_FOLDER.length + 1) : '';
-    const wanted = header.type === 'file' && (TRAIN_BATCHES.includes(batchName) || batchName === TEST_BATCH);
-    if (!wanted) {
+    const isBatchFile = header.type === 'file' && (TRAIN_BATCHES.includes(batchName) || batchName === TEST_BATCH);
+    if (!isBatchFile) {
       stream.resume();
       stream.on('end', () => next());
       return;

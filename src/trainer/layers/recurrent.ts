@@ -106,8 +106,8 @@ interface StepInputs {
 
 /**
  * Runs the cell over the timesteps, as Keras 3's `RNN.call` and the TensorFlow backend's
- * `rnn` do: state starts at zeros, one dropout mask per batch serves every timestep, a
- * masked timestep keeps the previous state and output (`zero_output_for_mask=False`), and
+ * `rnn` do. The state starts at zeros, and one dropout mask per batch serves every timestep.
+ * A masked timestep keeps the previous state and output (`zero_output_for_mask=False`).
  * `go_backwards` reads the sequence from its end and returns the outputs in that order.
  */
 function runRecurrent(cell: Cell, x: tfCore.Tensor, context: LayerCallContext): tfCore.Tensor {
