@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelSpec } from '../../src/common/modelSpec';
 import type { TrainerToHost } from '../../src/common/trainerProtocol';
+import { inferLayerShapes, totalParameters } from '../../src/common/layerShapes';
 import { parseModelFile } from '../../src/parser';
 import { loadTensorFlow } from '../../src/trainer/tensorflow';
 import { train } from '../../src/trainer/train';
@@ -21,6 +22,8 @@ interface ExpectedExample {
   readonly rows: readonly string[];
   readonly dataset: ModelSpec['dataset']['name'];
   readonly topology: 'sequential' | 'functional';
+  /** Total parameters as Keras's model.summary() counts them, worked out by hand from the layer sizes. */
+  readonly parameters: number;
   /** True for the example whose learning rate is meant to blow up: its run stops on NaN. */
   readonly diverges?: boolean;
 }
@@ -30,30 +33,40 @@ const EXPECTED: Readonly<Record<string, ExpectedExample>> = {
     rows: ['dense Dense', 'dense_1 Dense', 'dense_2 Dense', 'dense_3 Dense', 'dense_4 Dense', 'dense_5 Dense', 'dense_6 Dense'],
     dataset: 'mnist',
     topology: 'sequential',
+    parameters: 212_018,
   },
   'relu_fix.py': {
     rows: ['dense Dense', 'dense_1 Dense', 'dense_2 Dense', 'dense_3 Dense', 'dense_4 Dense', 'dense_5 Dense', 'dense_6 Dense'],
     dataset: 'mnist',
     topology: 'sequential',
+    parameters: 212_018,
   },
   'exploding_lr.py': {
     rows: ['dense Dense', 'dense_1 Dense', 'dense_2 Dense', 'dense_3 Dense', 'dense_4 Dense', 'dense_5 Dense', 'dense_6 Dense'],
     dataset: 'mnist',
     topology: 'sequential',
+    parameters: 212_018,
     diverges: true,
   },
   'cnn_mnist.py': {
     rows: ['conv2d Conv2D', 'conv2d_1 Conv2D', 'dense Dense'],
     dataset: 'mnist',
     topology: 'sequential',
+    parameters: 12_810,
   },
-  'lstm_mnist.py': { rows: ['lstm LSTM', 'dense Dense'], dataset: 'mnist', topology: 'sequential' },
+  'lstm_mnist.py': { rows: ['lstm LSTM', 'dense Dense'], dataset: 'mnist', topology: 'sequential', parameters: 24_458 },
   'functional_merge.py': {
     rows: ['dense Dense', 'dense_1 Dense', 'dense_2 Dense', 'dense_3 Dense', 'dense_4 Dense', 'dense_5 Dense'],
     dataset: 'mnist',
     topology: 'functional',
+    parameters: 165_130,
   },
-  'moons.py': { rows: ['dense Dense', 'dense_1 Dense', 'dense_2 Dense'], dataset: 'make_moons', topology: 'sequential' },
+  'moons.py': {
+    rows: ['dense Dense', 'dense_1 Dense', 'dense_2 Dense'],
+    dataset: 'make_moons',
+    topology: 'sequential',
+    parameters: 337,
+  },
 };
 
 function parseExample(fileName: string): ModelSpec {
@@ -100,6 +113,12 @@ describe('classroom examples', () => {
       it('parses to the expected model and dataset', () => {
         assert.equal(spec.topology ?? 'sequential', expected.topology);
         assert.equal(spec.dataset.name, expected.dataset);
+      });
+
+      it('has the parameter count Keras reports', () => {
+        const inference = inferLayerShapes(spec);
+        assert.equal(inference.error, undefined);
+        assert.equal(totalParameters(inference), expected.parameters);
       });
 
       it('trains with one heatmap row per layer with weights or an activation', () => {
