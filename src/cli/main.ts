@@ -60,9 +60,18 @@ function main(argv: readonly string[]): Promise<number> {
   configureLocalization(values.lang);
 
   const [command, file] = positionals;
-  if (values.help || command !== 'train' || !file) {
+  if (values.help) {
     process.stdout.write(usage());
-    return Promise.resolve(values.help ? 0 : 2);
+    return Promise.resolve(0);
+  }
+  if (command !== undefined && command !== 'train') {
+    process.stderr.write(l10n.t('Unknown command "{0}". The only command is train.', command) + '\n\n');
+  } else if (file === undefined) {
+    process.stderr.write(l10n.t('Missing model file: name the Keras script or JSON model to train.') + '\n\n');
+  }
+  if (command !== 'train' || !file) {
+    process.stdout.write(usage());
+    return Promise.resolve(2);
   }
 
   const backend = values.backend as BackendPreference;
@@ -141,7 +150,7 @@ async function train(filePath: string, args: TrainArguments): Promise<number> {
     return fail(runData);
   }
 
-  const progress = new TerminalProgress(process.stdout);
+  const progress = new TerminalProgress(process.stdout, language);
   const session = new TrainingSession(
     result.spec,
     {

@@ -12,7 +12,19 @@ export class TerminalProgress implements SessionListener {
   private barVisible = false;
   private lastPlainPercent = -1;
 
-  constructor(private readonly out: NodeJS.WriteStream) {}
+  /** Groups the digits of example and step counts as the output language does: 48,000 in English, 48.000 in Vietnamese. */
+  private readonly counts: Intl.NumberFormat;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    language = 'en',
+  ) {
+    this.counts = new Intl.NumberFormat(Intl.NumberFormat.supportedLocalesOf([language]).length > 0 ? language : 'en');
+  }
+
+  private formatCount(value: number | undefined): string {
+    return value === undefined ? '?' : this.counts.format(value);
+  }
 
   onState(state: PanelState): void {
     if (state.kind !== 'training') {
@@ -26,7 +38,7 @@ export class TerminalProgress implements SessionListener {
     }
     if (run.datasetName && !this.announced.dataset) {
       this.announced.dataset = true;
-      const counts = [formatCount(run.trainExamples), formatCount(run.validationExamples), formatCount(run.testExamples)] as const;
+      const counts = [this.formatCount(run.trainExamples), this.formatCount(run.validationExamples), this.formatCount(run.testExamples)] as const;
       this.line(
         run.datasetOrigin === 'inferred'
           ? l10n.t("Dataset: {0}, chosen from the model's input shape because the file loads no data: {1} training, {2} validation, {3} test examples", datasetDisplayName(run.datasetName), ...counts)
@@ -35,7 +47,7 @@ export class TerminalProgress implements SessionListener {
     }
     if (run.layers.length > 0 && !this.announced.started) {
       this.announced.started = true;
-      this.line(l10n.t('Epochs: {0}, steps per epoch: {1}, seed: {2}', run.epochs, formatCount(run.stepsPerEpoch), String(run.seed)));
+      this.line(l10n.t('Epochs: {0}, steps per epoch: {1}, seed: {2}', run.epochs, this.formatCount(run.stepsPerEpoch), String(run.seed)));
     }
   }
 
@@ -100,7 +112,7 @@ export class TerminalProgress implements SessionListener {
           'Test evaluation: loss {0}, accuracy {1} on {2} examples',
           evaluation.loss.toFixed(4),
           evaluation.accuracy.toFixed(4),
-          formatCount(evaluation.examples),
+          this.formatCount(evaluation.examples),
         ) + '\n',
       );
     }
@@ -153,8 +165,4 @@ export class TerminalProgress implements SessionListener {
       this.barVisible = false;
     }
   }
-}
-
-function formatCount(value: number | undefined): string {
-  return value === undefined ? '?' : value.toLocaleString('en-US');
 }

@@ -121,7 +121,8 @@ export class StaticEvaluator {
     if (Number.isNaN(parsed)) {
       return unsupported(node);
     }
-    return success(/[.eE]/.test(text) ? floatValue(parsed) : integerValue(parsed));
+    const isFloat = /[.eE]/.test(text) || this.source.endsWithTrailingDot(node);
+    return success(isFloat ? floatValue(parsed) : integerValue(parsed));
   }
 
   private evaluateString(node: SyntaxNode): Evaluation {

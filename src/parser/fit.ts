@@ -55,8 +55,16 @@ export function readFit(context: ParseContext, call: SyntaxNode, displayName: st
     displayName,
     positional: FIT_POSITIONAL,
     keywords: ['nb_epoch'],
-    ignored: ['verbose', 'workers', 'use_multiprocessing', 'max_queue_size'],
+    ignored: ['verbose', 'workers', 'use_multiprocessing', 'max_queue_size', 'show_accuracy'],
   });
+  const showAccuracy = bound.get('show_accuracy');
+  if (showAccuracy) {
+    context.sink.warning(
+      'legacy-argument',
+      showAccuracy.span,
+      l10n.t('show_accuracy is a Keras 1 argument that only changed the progress output. Keras 3 rejects it, and Gradient Flow ignores it: remove it, and list metrics=[\'accuracy\'] in compile() instead.'),
+    );
+  }
   const x = bound.get('x');
   const y = bound.get('y');
   const common = readCommonArguments(context, bound, displayName, dataset);
@@ -417,7 +425,7 @@ export function epochsCapDiagnostic(spec: ModelSpec, maxEpochs: number, limitNam
     code: 'epochs-capped',
     range,
     message: l10n.t({
-      message: 'fit() asks for {0} epochs, more than the limit of {1} that {2} sets, so Gradient Flow trains {1} epochs. Raise {2} to train all {0}.',
+      message: 'fit() asks for {0} epochs, more than the limit of {1} that {2} sets, so Gradient Flow stops after epoch {1}. Raise {2} to train all {0}.',
       args: [spec.fit.epochs, maxEpochs, limitName],
       comment: ['{2} is a setting name such as gradientFlow.maxEpochs or a command-line option such as --max-epochs.'],
     }),

@@ -5,6 +5,7 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import type { SourceRange } from '../common/modelSpec';
+import { rewriteTrailingDotFloats } from './trailingDotFloats';
 
 export type { SyntaxNode };
 
@@ -24,9 +25,19 @@ export class PythonSource {
   /** Offset of the first character of each line; a line ends at `\n`, `\r\n` or `\r` as in VS Code. */
   private readonly lineStarts: number[];
 
+  /** Offsets of the dots that end float literals such as `255.`; see `rewriteTrailingDotFloats`. */
+  private readonly trailingDots: ReadonlySet<number>;
+
   constructor(readonly text: string) {
-    this.tree = parser.parse(text);
+    const rewritten = rewriteTrailingDotFloats(text);
+    this.tree = parser.parse(rewritten.text);
+    this.trailingDots = rewritten.trailingDots;
     this.lineStarts = findLineStarts(text);
+  }
+
+  /** True for a number literal written with a trailing dot, such as `255.`, which Python reads as a float. */
+  endsWithTrailingDot(node: Span): boolean {
+    return this.trailingDots.has(node.to);
   }
 
   get root(): SyntaxNode {

@@ -335,6 +335,13 @@ describe('robustness: command line', function () {
     assert.ok(!hasStackTrace(result.stderr), result.stderr);
   });
 
+  it('misspelt command names it and prints usage', () => {
+    const result = runCli(['trian', 'model.py']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /Unknown command "trian"/);
+    assert.match(result.stdout, /Usage: node dist\/cli\.js train FILE/);
+  });
+
   it('unknown option prints usage without a stack trace', () => {
     const result = runCli(['train', 'model.py', '--epochz', '3']);
     assert.equal(result.status, 2);
