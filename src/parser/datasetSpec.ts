@@ -218,8 +218,8 @@ class DatasetSpecBuilder {
       'unknown-training-data',
       node,
       role === 'images'
-        ? l10n.t('Gradient Flow cannot trace `{0}` back to the training inputs of the data the file loads, so it does not know what fit() trains on. Pass x_train (or X_train from train_test_split), scaled as you like.', this.context.snippet(node))
-        : l10n.t('Gradient Flow cannot trace `{0}` back to the training labels of the data the file loads, so it does not know what fit() trains on. Pass y_train, or to_categorical(y_train).', this.context.snippet(node)),
+        ? l10n.t('Gradient Flow cannot trace `{0}` back to the training inputs of the data the file loads, so it does not know what fit() trains on. It follows data through assignments, but not through the value a function returns or an attribute such as self.x_train: load and preprocess the data in the function that calls fit(), or at the top level of the file, and pass x_train (or X_train from train_test_split).', this.context.snippet(node))
+        : l10n.t('Gradient Flow cannot trace `{0}` back to the training labels of the data the file loads, so it does not know what fit() trains on. It follows data through assignments, but not through the value a function returns or an attribute such as self.y_train: load the labels in the function that calls fit(), or at the top level of the file, and pass y_train or to_categorical(y_train).', this.context.snippet(node)),
     );
     return undefined;
   }
