@@ -12,7 +12,7 @@ export class TerminalProgress implements SessionListener {
   private barVisible = false;
   private lastPlainPercent = -1;
 
-  /** Groups the digits of example and step counts as the output language does: 48,000 in English, 48.000 in Vietnamese. */
+  /** Number format of example and step counts in the output language: 48,000 in English, 48.000 in Vietnamese. */
   private readonly counts: Intl.NumberFormat;
 
   constructor(
