@@ -21,7 +21,17 @@ interface SyntaxProblem {
 
 /** Reports every syntax problem, one per line, and returns true when there was any. */
 export function reportSyntaxErrors(context: ParseContext): boolean {
-  const problems = [...findUnclosedBrackets(context), ...findIndentationErrors(context), ...findErrorNodeProblems(context)];
+  const unclosed = findUnclosedBrackets(context);
+  // Inside an unclosed bracket Python reads the following lines as part of the same
+  // expression, so the errors there are consequences of the missing bracket: only the
+  // bracket is reported.
+  const followUp = (problem: SyntaxProblem): boolean =>
+    unclosed.some((bracket) => problem.span.from > bracket.span.from && problem.span.from <= bracket.containerEnd);
+  const problems = [
+    ...unclosed,
+    ...findIndentationErrors(context).filter((problem) => !followUp(problem)),
+    ...findErrorNodeProblems(context).filter((problem) => !followUp(problem)),
+  ];
   problems.sort((a, b) => a.span.from - b.span.from);
 
   const reportedLines = new Set<number>();
@@ -65,9 +75,14 @@ function previousCharacter(text: string, offset: number): Span {
   return index < 0 ? { from: offset, to: offset } : { from: index, to: index + 1 };
 }
 
+interface UnclosedBracket extends SyntaxProblem {
+  /** End offset of the node the bracket opens; the parser's recovery reads everything up to it as inside the bracket. */
+  readonly containerEnd: number;
+}
+
 /** Opening brackets without their closing partner among the same node's children. */
-function findUnclosedBrackets(context: ParseContext): SyntaxProblem[] {
-  const problems: SyntaxProblem[] = [];
+function findUnclosedBrackets(context: ParseContext): UnclosedBracket[] {
+  const problems: UnclosedBracket[] = [];
   context.source.tree.iterate({
     enter(ref) {
       const open: SyntaxNode[] = [];
@@ -81,6 +96,7 @@ function findUnclosedBrackets(context: ParseContext): SyntaxProblem[] {
       for (const bracket of open) {
         problems.push({
           span: bracket,
+          containerEnd: ref.node.to,
           message: l10n.t('Syntax error: the bracket `{0}` opened here is never closed. Add the matching `{1}`.', bracket.name, CLOSING_BRACKETS[bracket.name]),
         });
       }

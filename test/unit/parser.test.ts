@@ -872,6 +872,13 @@ describe('parser: diagnostics', () => {
     assert.match(error.message, /never closed/);
   });
 
+  it('unclosed bracket leaves later lines unflagged', () => {
+    const text = script({ model: ['model = Sequential()', 'model.add(Flatten(input_shape=(28, 28))', "model.add(Dense(64, activation='relu'))", "model.add(Dense(10, activation='softmax'))"] });
+    const errors = parse(text).diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].range.startLine, lineOf(text, 'model.add(Flatten('));
+  });
+
   it('syntax errors hide other diagnostics', () => {
     const text = script({ model: ['model = Sequential(', 'model.add(Conv2D(3))'] });
     const result = parse(text);
