@@ -11,6 +11,7 @@ import { evaluateArgument, readBooleanArgument, readNumberArgument, type NumberB
 import { bindArguments, calleeOf, type CallArgument, type Signature } from './callArguments';
 import type { ParseContext } from './context';
 import { SUPPORTED_OPTIMIZERS, SUPPORTED_SCHEDULES } from './kerasApi';
+import { closestMatch } from './spelling';
 import type { SyntaxNode } from './syntax';
 import { formatPython } from './values';
 
@@ -347,7 +348,29 @@ function reportDecay(context: ParseContext, argument: CallArgument | undefined, 
   );
 }
 
+/** Optimizer names as Keras accepts them in strings, for spelling suggestions. */
+const OPTIMIZER_STRINGS: readonly string[] = SUPPORTED_OPTIMIZERS.map((name) => name.toLowerCase());
+
+/** Keras 3 optimizers that Gradient Flow does not train: a real name, never a typo. */
+const OTHER_KERAS_OPTIMIZERS: readonly string[] = ['Adamax', 'AdamW', 'Ftrl', 'Lion', 'Lamb', 'LossScaleOptimizer'];
+
 function reportUnsupportedOptimizer(context: ParseContext, at: SyntaxNode, written: string): void {
+  const bare = written.replace(/^['"]|['"]$/g, '');
+  const quoted = bare !== written;
+  const isKerasName = OTHER_KERAS_OPTIMIZERS.some((name) => name.toLowerCase() === bare.toLowerCase());
+  const suggestion = isKerasName ? undefined : closestMatch(bare, quoted ? OPTIMIZER_STRINGS : SUPPORTED_OPTIMIZERS);
+  if (suggestion !== undefined) {
+    context.sink.error(
+      'unsupported-optimizer',
+      at,
+      l10n.t({
+        message: 'The optimizer {0} does not exist in Keras. Did you mean {1}? Gradient Flow supports {2}.',
+        args: [written, quoted ? `'${suggestion}'` : suggestion, SUPPORTED_OPTIMIZERS.join(', ')],
+        comment: ['{0} is the optimizer as written in the file, {1} the closest supported name, {2} a comma-separated list of class names.'],
+      }),
+    );
+    return;
+  }
   context.sink.error(
     'unsupported-optimizer',
     at,

@@ -1111,9 +1111,15 @@ describe('parser: diagnostics', () => {
     assert.deepEqual(dense?.config.kernel_initializer, { class_name: 'HeNormal', config: { seed: 1 } });
   });
 
+  it('misspelt optimizer string suggests the name', () => {
+    const error = expectError(script({ compile: ["model.compile(optimizer='adma', loss='sparse_categorical_crossentropy')"] }), 'unsupported-optimizer', 'adma');
+    assert.match(error.message, /Did you mean 'adam'\?/);
+  });
+
   it('adamax string is an unsupported optimizer', () => {
     const error = expectError(script({ compile: ["model.compile(optimizer='adamax', loss='sparse_categorical_crossentropy')"] }), 'unsupported-optimizer', 'adamax');
     assert.match(error.message, /adamax/);
+    assert.doesNotMatch(error.message, /Did you mean/);
   });
 
   it('AdamW object is an unsupported optimizer', () => {
