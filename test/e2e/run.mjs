@@ -22,6 +22,7 @@ import { findProcesses, stopGroup } from './harness/processes.mjs';
 import { ScenarioAborted, TestReport } from './harness/report.mjs';
 import { formatSeconds } from './harness/wait.mjs';
 import { closeBrowser, launchBrowser } from './harness/workbench.mjs';
+import { jsonModel } from './scenarios/jsonModel.mjs';
 import { koreanLocale } from './scenarios/koreanLocale.mjs';
 import { lifecycle } from './scenarios/lifecycle.mjs';
 import { quickFix } from './scenarios/quickFix.mjs';
@@ -29,7 +30,7 @@ import { trainSeedModel } from './scenarios/trainSeedModel.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
-const SCENARIOS = [trainSeedModel, koreanLocale, quickFix, lifecycle];
+const SCENARIOS = [trainSeedModel, koreanLocale, quickFix, lifecycle, jsonModel];
 
 function parseArguments(args) {
   const options = { vsix: path.join(REPO_ROOT, 'out', 'gradient-flow.vsix'), keepProfile: false, scenario: '' };
