@@ -55,10 +55,22 @@ const MEAN_REDUCTIONS = new Set(['sum_over_batch_size', 'auto']);
 export function readCompile(context: ParseContext, call: SyntaxNode, displayName: string): CompileReading {
   const bound = bindArguments(context, call, {
     displayName,
-    positional: ['optimizer', 'loss'],
+    // Keras 3: compile(optimizer, loss, loss_weights, metrics, ...). Keras 2's third positional
+    // argument was metrics, so old scripts pass their metrics where Keras 3 reads loss weights.
+    positional: ['optimizer', 'loss', 'loss_weights'],
     keywords: ['metrics'],
     ignored: ['run_eagerly', 'jit_compile', 'steps_per_execution', 'auto_scale_loss'],
   });
+  const lossWeights = bound.get('loss_weights');
+  if (lossWeights) {
+    context.sink.error(
+      'unsupported-argument',
+      lossWeights.span,
+      lossWeights.positional
+        ? l10n.t('Keras 3 reads the third positional argument of compile() as loss_weights, not metrics as Keras 2 did, so `{0}` would weight the loss instead of naming metrics. Write metrics={0}.', context.snippet(lossWeights.value))
+        : l10n.t('Gradient Flow does not support loss_weights in compile(). Remove it: with one output it only multiplies the loss and its gradients.'),
+    );
+  }
 
   // Keras compiles with 'rmsprop' when no optimizer is given.
   const optimizerArgument = bound.get('optimizer');

@@ -1111,6 +1111,13 @@ describe('parser: diagnostics', () => {
     assert.deepEqual(dense?.config.kernel_initializer, { class_name: 'HeNormal', config: { seed: 1 } });
   });
 
+  it('Keras 2 positional metrics explain loss_weights', () => {
+    const text = script({ compile: ["model.compile('sgd', 'sparse_categorical_crossentropy', ['accuracy'])"] });
+    const error = expectError(text, 'unsupported-argument', "['accuracy']");
+    assert.match(error.message, /third positional argument of compile\(\) as loss_weights/);
+    assert.match(error.message, /Write metrics=\['accuracy'\]/);
+  });
+
   it('misspelt optimizer string suggests the name', () => {
     const error = expectError(script({ compile: ["model.compile(optimizer='adma', loss='sparse_categorical_crossentropy')"] }), 'unsupported-optimizer', 'adma');
     assert.match(error.message, /Did you mean 'adam'\?/);
