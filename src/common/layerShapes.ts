@@ -265,7 +265,7 @@ export function normalizeAxis(layer: LayerSpec, specIndex: number, input: readon
   return normalized - 1;
 }
 
-/** The shape of PReLU's `alpha`: the input shape with each axis of `shared_axes` set to 1. */
+/** Returns the shape of PReLU's `alpha`: the input shape with each axis of `shared_axes` set to 1. */
 export function preluAlphaShape(layer: LayerSpec, specIndex: number, input: readonly number[]): number[] {
   const shared = layer.config.shared_axes;
   const axes = shared === undefined || shared === null ? [] : Array.isArray(shared) ? shared : [shared];
@@ -389,7 +389,11 @@ export function reshapeTarget(layer: LayerSpec, specIndex: number, input: readon
       specIndex,
     );
   }
-  return unknown >= 0 ? sizes.map((size) => (size === -1 ? total / known : size)) : [...sizes];
+  if (unknown < 0) {
+    return [...sizes];
+  }
+  // The one -1 takes the size that makes the element counts match.
+  return sizes.map((size) => (size === -1 ? total / known : size));
 }
 
 function requireMergeInputs(layer: LayerSpec, specIndex: number, inputShapes: readonly (readonly number[])[]): void {

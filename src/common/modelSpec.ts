@@ -173,9 +173,9 @@ export interface FitSpec {
 }
 
 /**
- * Where the examples come from. Image datasets give pixels in 0–255 that the trainer
- * divides by `pixelDivisor`, then reshapes each example to the model's input shape
- * (the element counts must match, which the parser checks).
+ * Source of the examples. Image datasets give pixels in 0–255 that the trainer divides by
+ * `pixelDivisor`. It then reshapes each example to the model's input shape, and the parser
+ * checks that the element counts match.
  */
 export type DatasetName =
   | 'mnist'

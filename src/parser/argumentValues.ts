@@ -173,3 +173,33 @@ export function readShapeArgument(context: ParseContext, argument: CallArgument,
   }
   return value.items.map((item) => (item.kind === 'number' ? item.value : 0));
 }
+
+/** Messages for an argument that Keras renamed, such as `lr` to `learning_rate`. */
+export interface RenamedArgumentMessages {
+  /** Error when the call passes both names. */
+  readonly both: string;
+  /** Warning when the call passes only the old name, given the argument's text. */
+  readonly oldName: (valueText: string) => string;
+}
+
+/**
+ * Returns the argument under its current name, or under its old name with a warning. A call
+ * that passes both gets an error and no argument.
+ */
+export function readRenamedArgument(
+  context: ParseContext,
+  bound: ReadonlyMap<string, CallArgument>,
+  names: { readonly current: string; readonly old: string },
+  messages: RenamedArgumentMessages,
+): CallArgument | undefined {
+  const current = bound.get(names.current);
+  const old = bound.get(names.old);
+  if (current && old) {
+    context.sink.error('duplicate-argument', old.span, messages.both);
+    return undefined;
+  }
+  if (old) {
+    context.sink.warning('deprecated-argument', old.span, messages.oldName(context.snippet(old.value)));
+  }
+  return current ?? old;
+}

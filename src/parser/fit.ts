@@ -1,7 +1,7 @@
 /** `model.fit(...)` and `model.evaluate(...)`, with the Keras defaults for what the file leaves out. */
 import * as l10n from '@vscode/l10n';
 import type { CompileSpec, FitSpec, ModelSpec, ParseDiagnostic } from '../common/modelSpec';
-import { evaluateArgument, readBooleanArgument, readIntegerArgument, readNumberArgument } from './argumentValues';
+import { evaluateArgument, readBooleanArgument, readIntegerArgument, readNumberArgument, readRenamedArgument } from './argumentValues';
 import { finishCallbacks, readCallbacks, type CallbackReading } from './callbacks';
 import { bindArguments, calleeOf, readCallArguments, type CallArgument } from './callArguments';
 import type { CompileReading } from './compile';
@@ -126,24 +126,11 @@ function readCommonArguments(
 
 /** Reads `epochs=`, or Keras 1's `nb_epoch=` with a warning that Keras 3 rejects it. */
 function readEpochs(context: ParseContext, bound: ReadonlyMap<string, CallArgument>, displayName: string): number | undefined {
-  const current = bound.get('epochs');
-  const old = bound.get('nb_epoch');
-  if (current && old) {
-    context.sink.error(
-      'duplicate-argument',
-      old.span,
-      l10n.t('`{0}` receives both `epochs` and its Keras 1 name `nb_epoch`. Keep only epochs.', displayName),
-    );
-    return undefined;
-  }
-  if (old) {
-    context.sink.warning(
-      'deprecated-argument',
-      old.span,
-      l10n.t('`nb_epoch` is the Keras 1 name of `epochs`, and Keras 3 rejects it as an unknown argument. Gradient Flow reads it as the number of epochs; write epochs={0} instead.', context.snippet(old.value)),
-    );
-  }
-  const argument = current ?? old;
+  const argument = readRenamedArgument(context, bound, { current: 'epochs', old: 'nb_epoch' }, {
+    both: l10n.t('`{0}` receives both `epochs` and its Keras 1 name `nb_epoch`. Keep only epochs.', displayName),
+    oldName: (value) =>
+      l10n.t('`nb_epoch` is the Keras 1 name of `epochs`, and Keras 3 rejects it as an unknown argument. Gradient Flow reads it as the number of epochs; write epochs={0} instead.', value),
+  });
   return argument ? readIntegerArgument(context, argument, displayName, 1) : undefined;
 }
 

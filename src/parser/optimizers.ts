@@ -7,7 +7,7 @@ import * as l10n from '@vscode/l10n';
 import { scheduledLearningRate } from '../common/learningRateSchedules';
 import type { LearningRateScheduleSpec, OptimizerName, OptimizerSpec } from '../common/modelSpec';
 import { KERAS_DEFAULT_LEARNING_RATE } from '../common/optimizerDefaults';
-import { evaluateArgument, readBooleanArgument, readNumberArgument, type NumberBounds } from './argumentValues';
+import { evaluateArgument, readBooleanArgument, readNumberArgument, readRenamedArgument, type NumberBounds } from './argumentValues';
 import { bindArguments, calleeOf, type CallArgument, type Signature } from './callArguments';
 import type { ParseContext } from './context';
 import { SUPPORTED_OPTIMIZERS, SUPPORTED_SCHEDULES } from './kerasApi';
@@ -308,24 +308,11 @@ function readLearningRateArgument(
   bound: ReadonlyMap<string, CallArgument>,
   displayName: string,
 ): CallArgument | undefined {
-  const current = bound.get('learning_rate');
-  const old = bound.get('lr');
-  if (current && old) {
-    context.sink.error(
-      'duplicate-argument',
-      old.span,
-      l10n.t('`{0}` receives both `learning_rate` and its old name `lr`. Keep only learning_rate.', displayName),
-    );
-    return undefined;
-  }
-  if (old) {
-    context.sink.warning(
-      'deprecated-argument',
-      old.span,
-      l10n.t('`lr` is the old name of `learning_rate`, and Keras 3 rejects it with "Argument(s) not recognized". Gradient Flow reads it as the learning rate; write learning_rate={0} instead.', context.snippet(old.value)),
-    );
-  }
-  return current ?? old;
+  return readRenamedArgument(context, bound, { current: 'learning_rate', old: 'lr' }, {
+    both: l10n.t('`{0}` receives both `learning_rate` and its old name `lr`. Keep only learning_rate.', displayName),
+    oldName: (value) =>
+      l10n.t('`lr` is the old name of `learning_rate`, and Keras 3 rejects it with "Argument(s) not recognized". Gradient Flow reads it as the learning rate; write learning_rate={0} instead.', value),
+  });
 }
 
 /**

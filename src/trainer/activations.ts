@@ -113,7 +113,7 @@ function configuredActivation(value: unknown): Activation | undefined {
 
 const activationLayers = new WeakMap<Tf, Map<TfjsActivation, Layer>>();
 
-/** Applies `activation` to `x` with tfjs-layers' implementation, which holds no weights and is shared. */
+/** Applies `activation` to `x` with tfjs-layers' implementation, which has no weights and is shared. */
 export function applyActivation(tf: Tf, activation: Activation, x: tfCore.Tensor): tfCore.Tensor {
   if (activation.apply) {
     return activation.apply(tf, x);

@@ -197,7 +197,7 @@ function orthogonalInitializer(name: string, seed: number | undefined, gain: num
  * stored one after another, so the inner loops read memory in order.
  */
 export function orthonormalColumns(a: Float64Array, m: number, n: number): Float64Array {
-  // r holds column j at [j·m, (j + 1)·m).
+  // r stores column j at [j·m, (j + 1)·m).
   const r = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

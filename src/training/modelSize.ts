@@ -14,7 +14,7 @@ export const DEFAULT_MAX_MODEL_MEMORY_MB = 2048;
 const BYTES_PER_FLOAT = 4;
 const BYTES_PER_MB = 1024 * 1024;
 
-/** Size of MNIST's four gzip-compressed files, which the trainer holds while it reads them. */
+/** Size of MNIST's four gzip-compressed files, which the trainer keeps in memory while it reads them. */
 const MNIST_COMPRESSED_BYTES = 11_600_000;
 
 /** Gate blocks of the recurrent layers, whose per-timestep values the gradient tape keeps. */

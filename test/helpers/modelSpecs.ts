@@ -34,6 +34,17 @@ export function layer(
   };
 }
 
+/** Returns a functional-API layer that takes the outputs of the `inbound` layers. */
+export function graphLayer(
+  className: LayerClassName,
+  name: string,
+  config: Record<string, unknown>,
+  inbound: string[],
+  line = 0,
+): LayerSpec {
+  return { ...layer(className, name, config, line), inbound };
+}
+
 /** Returns `Dense(units, activation=...)` with Keras's auto-name `dense` or `dense_<n>`, on line `index + 4`. */
 export function dense(index: number, units: number, activation: string, config: Record<string, unknown> = {}): LayerSpec {
   return layer('Dense', index === 0 ? 'dense' : `dense_${index}`, { units, activation, ...config }, index + 4);

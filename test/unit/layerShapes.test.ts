@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { inferLayerShapes, totalParameters, type ShapeInference } from '../../src/common/layerShapes';
 import type { LayerSpec, ModelSpec } from '../../src/common/modelSpec';
 import { estimateModelSize } from '../../src/training/modelSize';
-import { dense, layer, modelSpec } from '../helpers/modelSpecs';
+import { dense, graphLayer, layer, modelSpec } from '../helpers/modelSpecs';
 
 function infer(layers: LayerSpec[], inputShape: number[], outputLayer?: string): ShapeInference {
   return inferLayerShapes({ inputShape, layers, outputLayer });
@@ -24,11 +24,6 @@ function failure(layers: LayerSpec[], inputShape: number[], outputLayer?: string
   const inference = infer(layers, inputShape, outputLayer);
   assert.ok(inference.error, `expected an error, got shapes ${inference.layers.map((entry) => entry.outputShape.join('x')).join(', ')}`);
   return inference.error;
-}
-
-/** A functional-API layer reading the named layers. */
-function graphLayer(className: LayerSpec['className'], name: string, config: Record<string, unknown>, inbound: string[], line = 0): LayerSpec {
-  return { ...layer(className, name, config, line), inbound };
 }
 
 describe('layer shapes', () => {

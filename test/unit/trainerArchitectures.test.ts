@@ -16,12 +16,7 @@ import { createRandom } from '../../src/trainer/random';
 import { loadTensorFlow, type Tf } from '../../src/trainer/tensorflow';
 import { train } from '../../src/trainer/train';
 import { TrainingStep } from '../../src/trainer/trainingStep';
-import { dense, layer, messagesOfType, modelSpec, trainOptions, WASM_DIR } from '../helpers/modelSpecs';
-
-/** A functional-API layer reading the named layers. */
-function graphLayer(className: LayerSpec['className'], name: string, config: Record<string, unknown>, inbound: string[], line: number): LayerSpec {
-  return { ...layer(className, name, config, line), inbound };
-}
+import { dense, graphLayer, layer, messagesOfType, modelSpec, trainOptions, WASM_DIR } from '../helpers/modelSpecs';
 
 function functionalSpec(layers: LayerSpec[], outputLayer: string, inputShape = [28, 28]): ModelSpec {
   return { ...modelSpec(layers, { inputShape, optimizer: { className: 'Adam', learningRate: 0.002 } }), outputLayer, topology: 'functional' };
@@ -590,7 +585,8 @@ describe('trainer architectures', () => {
             assert.equal(sample.layers.length, family.rows.length);
             sample.layers.forEach((statistics, row) => {
               const name = `${started.layers[row].name} at step ${sample.step}`;
-              assert.ok(Number.isFinite(statistics.outputGradNorm) && statistics.outputGradNorm > 0, `${name}: ∂L/∂output ${statistics.outputGradNorm}`);
+              assert.ok(Number.isFinite(statistics.outputGradNorm), `${name}: ∂L/∂output ${statistics.outputGradNorm}`);
+              assert.ok(statistics.outputGradNorm > 0, `${name}: ∂L/∂output ${statistics.outputGradNorm}`);
               assert.ok(Number.isFinite(statistics.activationMean), `${name}: mean ${statistics.activationMean}`);
               assert.ok(Number.isFinite(statistics.activationStd), `${name}: std ${statistics.activationStd}`);
               assert.ok(Math.abs(statistics.histogram.reduce((sum, value) => sum + value, 0) - 1) < 1e-4, `${name}: histogram`);
@@ -602,7 +598,8 @@ describe('trainer architectures', () => {
                 assert.ok(fraction === null || (fraction >= 0 && fraction <= 1), `${name}: fraction ${fraction}`);
               }
               if (started.layers[row].hasWeights) {
-                assert.ok(Number.isFinite(statistics.weightGradNorm) && statistics.weightGradNorm > 0, `${name}: ‖∂L/∂W‖ ${statistics.weightGradNorm}`);
+                assert.ok(Number.isFinite(statistics.weightGradNorm), `${name}: ‖∂L/∂W‖ ${statistics.weightGradNorm}`);
+                assert.ok(statistics.weightGradNorm > 0, `${name}: ‖∂L/∂W‖ ${statistics.weightGradNorm}`);
                 // PReLU's alpha starts at zero, so its first update ratio divides by ‖alpha‖ = 0.
                 const zeroWeights = started.layers[row].className === 'PReLU' && sample.step === 0;
                 assert.ok(Number.isFinite(statistics.updateRatio) || zeroWeights, `${name}: update ratio ${statistics.updateRatio}`);
@@ -729,7 +726,7 @@ function forEachTap(
   return [batch, outputSize[0], outputSize[1], filters];
 }
 
-/** A plain float64 convolution without bias, as the definition reads. */
+/** Computes a plain float64 convolution without bias, straight from the definition. */
 function referenceConvolution(
   x: Float64Array,
   inputShape: readonly number[],

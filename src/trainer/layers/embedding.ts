@@ -42,7 +42,12 @@ export function embeddingMask(tf: Tf, x: tfCore.Tensor): tfCore.Tensor {
  */
 function checkIndices(tf: Tf, indices: tfCore.Tensor, inputDim: number, context: LayerBuildContext): void {
   const [lowest, highest] = tf.tidy(() => tf.stack([tf.min(indices), tf.max(indices)]).dataSync());
-  const outside = lowest < 0 ? lowest : highest >= inputDim ? highest : undefined;
+  let outside: number | undefined;
+  if (lowest < 0) {
+    outside = lowest;
+  } else if (highest >= inputDim) {
+    outside = highest;
+  }
   if (outside !== undefined) {
     throw new TrainerError(
       l10n.t(

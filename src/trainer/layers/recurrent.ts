@@ -169,7 +169,7 @@ function splitBias(cell: Cell): { inputBias?: tfCore.Tensor; recurrentBias?: tfC
 
 /**
  * Returns x_t·kernel + input bias for every timestep t at once. With one input mask per gate,
- * each gate's block of the kernel sees its own masked input, as in Keras's implementation 1.
+ * each gate's block of the kernel multiplies its own masked input, as in Keras's implementation 1.
  */
 function projectInputs(cell: Cell, sequence: tfCore.Tensor, inputMasks: readonly tfCore.Tensor[], inputBias?: tfCore.Tensor): tfCore.Tensor[] {
   const { tf, weights } = cell;

@@ -1,4 +1,4 @@
-/** What every built layer gives the model graph, and what building one needs. */
+/** Interfaces between the model graph and its layers: the inputs of a layer builder and the layer it returns. */
 import type * as tfCore from '@tensorflow/tfjs-core';
 import type { LayerShape } from '../../common/layerShapes';
 import type { LayerSpec } from '../../common/modelSpec';

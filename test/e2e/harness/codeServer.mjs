@@ -63,7 +63,7 @@ export function createProfile(rootDir, { workspaceSettings }) {
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     // Edits made by a scenario stay unsaved unless it saves them, so a check of the file on
-    // disk sees only what the extension wrote.
+    // disk finds only what the extension wrote.
     'files.autoSave': 'off',
   };
   mkdirSync(path.join(profile.userDataDir, 'User'), { recursive: true });

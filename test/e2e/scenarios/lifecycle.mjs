@@ -285,7 +285,7 @@ async function focusModelEditor(page) {
 /**
  * Puts the keyboard focus in the model editor's text without a mouse click: a click on
  * the text can land on a notification or menu that is still fading out. Escape closes
- * such overlays, and Ctrl+1 focuses the first editor group, which holds the model.
+ * such overlays, and Ctrl+1 focuses the first editor group, which contains the model.
  */
 async function focusEditorText(page) {
   const textFocused = () =>

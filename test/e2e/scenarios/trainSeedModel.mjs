@@ -41,9 +41,9 @@ const TRAINER_EXIT_TIMEOUT_MS = 30_000;
 export const trainSeedModel = {
   name: 'train the seed model',
 
-  // Two epochs keep the run short but leave the heatmap growing for 15 s or more, so the
-  // live checks still see training when the first webview of a fresh code-server is slow to
-  // load (one CI run took 18 s from the click to the first cell, against 4-6 s usually).
+  // Two epochs keep the run short but leave the heatmap growing for 15 s or more. The live
+  // checks then still find training under way when the first webview of a fresh code-server
+  // loads slowly: one CI run took 18 s from the click to the first cell, against 4-6 s usually.
   // Every machine has the wasm backend.
   workspaceSettings: {
     'gradientFlow.maxEpochs': 2,
